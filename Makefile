@@ -1,0 +1,70 @@
+# `make run` and `make test` work on a fresh machine with Python >= 3.11:
+# they create .venv and install the pinned requirements on first use.
+# Stamp files in .venv record what was installed, so re-runs skip pip until a
+# requirements file changes.
+
+PYTHON ?= python3
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+FLASK := $(BIN)/flask --app run
+
+.DEFAULT_GOAL := help
+.PHONY: help run test schema format typecheck coverage clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) \
+		| awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(VENV)/.installed-runtime .env ## Migrate the database, serve on 127.0.0.1:PORT (5000); GraphiQL at /graphql
+	$(FLASK) db upgrade
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-dev ## Lint, check formatting, run the tests (PYTEST_ARGS="...")
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+coverage: $(VENV)/.installed-dev ## Run the tests with a branch-coverage report
+	$(BIN)/pytest --cov --cov-report=term-missing $(PYTEST_ARGS)
+
+typecheck: $(VENV)/.installed-dev ## Type-check app/ with mypy
+	$(BIN)/mypy
+
+schema: $(VENV)/.installed-runtime ## Rewrite schema.graphql from the code
+	$(FLASK) export-schema
+
+format: $(VENV)/.installed-dev ## Format the code and apply safe lint fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## Remove .venv and caches (keeps .env and instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The venv is created once, by a Python that is new enough.
+$(BIN)/python:
+	@found=$$($(PYTHON) --version 2>&1) || found="not found"; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "error: Python >= 3.11 is needed, but '$(PYTHON)' is $$found." >&2; \
+		echo "Run e.g. 'make $(MAKECMDGOALS) PYTHON=python3.12'." >&2; \
+		exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Order-only (|) on the interpreter: a newer python binary must not force a
+# reinstall, only a changed requirements file should.
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(PIP) install -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) install -r requirements-dev.txt
+	@touch $@
+
+# Order-only on .env.example: .env is the developer's own once made, and
+# create_env.py refuses to overwrite it.
+.env: | .env.example $(BIN)/python
+	$(BIN)/python scripts/create_env.py

@@ -1,0 +1,101 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from app.config import config_for
+from app.extensions import cors, db, jwt, limiter, migrate
+
+
+def create_app(
+    config_name: str | None = None, test_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the app for `config_name` (else `APP_ENV`), with `test_config`
+    overriding individual settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config_name, test_config)
+    configure_logging(app)
+    register_extensions(app)
+    register_graphql(app)
+    register_health_routes(app)
+    register_commands(app)
+    return app
+
+
+def load_config(
+    app: Flask, config_name: str | None, test_config: Mapping[str, Any] | None
+) -> None:
+    config_class = config_for(config_name)
+    app.config.from_object(config_class)
+    if test_config:
+        app.config.update(test_config)
+    config_class.validate(app.config)
+
+
+def configure_logging(app: Flask) -> None:
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    jwt.init_app(app)
+    cors.init_app(
+        app,
+        resources={r"/graphql": {"origins": app.config["CORS_ORIGINS"]}},
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+    )
+    limiter.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", enable_sqlite_foreign_keys)
+
+
+def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_graphql(app: Flask) -> None:
+    from app.schema import build_schema
+    from app.schema.view import ContactsGraphQLView
+
+    schema = build_schema(app.config)
+    app.extensions["graphql_schema"] = schema
+    app.add_url_rule(
+        "/graphql",
+        view_func=ContactsGraphQLView.as_view(
+            "graphql",
+            schema=schema,
+            graphql_ide="graphiql" if app.config["GRAPHIQL"] else None,
+        ),
+    )
+
+
+def register_health_routes(app: Flask) -> None:
+    from app.health import health
+
+    app.register_blueprint(health)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import export_schema_command, prune_tokens_command
+
+    app.cli.add_command(export_schema_command)
+    app.cli.add_command(prune_tokens_command)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,166 @@
+"""Settings, one class per environment, read from the process environment.
+
+`APP_ENV` picks the class (development by default). python-dotenv loads `.env`
+before the classes read the environment, so a value there works like an
+exported variable, and an exported variable wins over `.env`.
+"""
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "dev", "development", "test"}
+)
+MIN_SECRET_BYTES = 32
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env_str(name)
+    return int(raw) if raw else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def database_url(raw: str) -> str:
+    """Use psycopg 3 for plain `postgresql://` URLs (SQLAlchemy's default is
+    psycopg2, which we do not install)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw.removeprefix(prefix)
+    return raw
+
+
+class Config:
+    """Settings shared by every environment; production values by default."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    SECRET_KEY = env_str("SECRET_KEY")
+    JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
+
+    SQLALCHEMY_DATABASE_URI = database_url(
+        env_str("DATABASE_URL", "sqlite:///contacts.db")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    ACCESS_TOKEN_TTL = timedelta(seconds=env_int("ACCESS_TOKEN_TTL", 15 * 60))
+    REFRESH_TOKEN_TTL = timedelta(
+        seconds=env_int("REFRESH_TOKEN_TTL", 30 * 24 * 60 * 60)
+    )
+    JWT_ACCESS_TOKEN_EXPIRES = ACCESS_TOKEN_TTL
+    JWT_REFRESH_TOKEN_EXPIRES = REFRESH_TOKEN_TTL
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_LEEWAY = 0
+
+    CORS_ORIGINS = env_list("CORS_ORIGINS")
+
+    GRAPHIQL = env_bool("GRAPHIQL", False)
+    INTROSPECTION = env_bool("INTROSPECTION", False)
+    MASK_ERRORS = True
+
+    # Argon2id cost: argon2-cffi's RFC 9106 "low memory" profile by default.
+    PASSWORD_HASH_TIME_COST = env_int("PASSWORD_HASH_TIME_COST", 3)
+    PASSWORD_HASH_MEMORY_COST = env_int("PASSWORD_HASH_MEMORY_COST", 64 * 1024)
+    PASSWORD_HASH_PARALLELISM = env_int("PASSWORD_HASH_PARALLELISM", 4)
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+
+    @staticmethod
+    def validate(settings: Mapping[str, Any]) -> None:
+        """Refuse to start with settings that are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    SECRET_KEY = env_str("SECRET_KEY", "dev-secret-key-not-for-production")
+    JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "dev-jwt-secret-key-not-for-production")
+    CORS_ORIGINS = env_list(
+        "CORS_ORIGINS", "http://localhost:3000,http://localhost:5173"
+    )
+    GRAPHIQL = env_bool("GRAPHIQL", True)
+    INTROSPECTION = env_bool("INTROSPECTION", True)
+    MASK_ERRORS = False
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-that-is-long-enough-for-hs256"
+    JWT_SECRET_KEY = "testing-jwt-secret-key-that-is-long-enough-for-hs256"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    CORS_ORIGINS = ["http://allowed.example"]
+    GRAPHIQL = True
+    INTROSPECTION = True
+    MASK_ERRORS = True
+    # Cheap hashing keeps the suite fast; production cost is tested separately.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_COST = 8
+    PASSWORD_HASH_PARALLELISM = 1
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    @staticmethod
+    def validate(settings: Mapping[str, Any]) -> None:
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            check_secret(name, settings.get(name) or "")
+
+
+def check_secret(name: str, value: str) -> None:
+    if value.lower() in KNOWN_DEFAULT_SECRETS or "change-me" in value.lower():
+        raise RuntimeError(
+            f"{name} is missing or a known default; set it to a random value"
+        )
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise RuntimeError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    """The config class for `name`, else for `APP_ENV`, else development."""
+    key = (name or env_str("APP_ENV") or "development").lower()
+    try:
+        return CONFIGS[key]
+    except KeyError:
+        raise RuntimeError(
+            f"APP_ENV must be one of {', '.join(CONFIGS)}, not {key!r}"
+        ) from None

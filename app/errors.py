@@ -1,0 +1,82 @@
+"""Domain exceptions raised by the services.
+
+The GraphQL layer turns `InvalidInput` into `userErrors` (expected failures are
+data) and the others into GraphQL errors with the contract's `extensions.code`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class UserErrorCode(Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    TAKEN = "TAKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One expected failure, at a path into the operation's arguments."""
+
+    field: tuple[str, ...] | None
+    message: str
+    code: UserErrorCode
+
+
+class InvalidInput(Exception):
+    """The input breaks a rule; nothing was changed."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
+
+    @classmethod
+    def single(
+        cls, field: tuple[str, ...] | None, message: str, code: UserErrorCode
+    ) -> InvalidInput:
+        return cls([FieldError(field, message, code)])
+
+
+class ApiError(Exception):
+    """An error reported in `errors[]` with a contract code."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class NotAuthenticated(ApiError):
+    code = "UNAUTHENTICATED"
+
+    @classmethod
+    def expired(cls) -> NotAuthenticated:
+        return cls("The access token has expired.", reason="TOKEN_EXPIRED")
+
+    @classmethod
+    def invalid(cls) -> NotAuthenticated:
+        return cls("The access token is invalid.")
+
+    @classmethod
+    def revoked(cls) -> NotAuthenticated:
+        return cls("The access token has been revoked.")
+
+    @classmethod
+    def required(cls) -> NotAuthenticated:
+        return cls("Sign in to do this: send Authorization: Bearer <accessToken>.")
+
+
+class BadUserInput(ApiError):
+    """An argument outside the field's rules (page size, malformed ID or cursor)."""
+
+    code = "BAD_USER_INPUT"

@@ -1,0 +1,264 @@
+"""Typed SQLAlchemy models: the state, and the invariants the database keeps.
+
+Case-insensitive uniqueness (account email, tag name) is enforced through a
+lower-cased `*_key` column with an ordinary unique constraint, which behaves
+the same on SQLite and PostgreSQL and which Alembic can compare.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on every database.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so values are
+    stored as naive UTC and made aware again when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+contact_tags = Table(
+    "contact_tags",
+    db.metadata,
+    Column(
+        "contact_id",
+        ForeignKey("contacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "tag_id",
+        ForeignKey("tags.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_user_sort_last", "user_id", "sort_last", "id"),
+        Index("ix_contacts_user_sort_first", "user_id", "sort_first", "id"),
+        Index("ix_contacts_user_created", "user_id", "created_at", "id"),
+        Index("ix_contacts_user_updated", "user_id", "updated_at", "id"),
+        Index("ix_contacts_user_favorite", "user_id", "favorite"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    company: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    favorite: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Derived columns, rewritten by `refresh_derived` on every change: the
+    # case-folded sort keys and the text that `search` matches against.
+    sort_first: Mapped[str] = mapped_column(String(200), default="")
+    sort_last: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    emails: Mapped[list[EmailAddress]] = relationship(
+        order_by="EmailAddress.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    phones: Mapped[list[PhoneNumber]] = relationship(
+        order_by="PhoneNumber.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    addresses: Mapped[list[PostalAddress]] = relationship(
+        order_by="PostalAddress.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=contact_tags, order_by="Tag.name_key", passive_deletes=True
+    )
+
+    # SQLAlchemy adds `WHERE version = <old>` to every UPDATE and raises
+    # StaleDataError when another transaction got there first.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def display_name(self) -> str:
+        """ "first last", else company, else first email, else first phone."""
+        full_name = " ".join(n for n in (self.first_name, self.last_name) if n)
+        if full_name:
+            return full_name
+        if self.company:
+            return self.company
+        if self.emails:
+            return self.emails[0].value
+        if self.phones:
+            return self.phones[0].value
+        return ""
+
+    def refresh_derived(self) -> None:
+        """Recompute the sort keys and search text from the contact's fields."""
+        fallback = self.company or self._first_value() or ""
+        self.sort_first = (self.first_name or self.last_name or fallback).casefold()
+        self.sort_last = (self.last_name or self.first_name or fallback).casefold()
+        names = " ".join(n for n in (self.first_name, self.last_name) if n)
+        parts = [names, self.company or ""]
+        parts += [email.value for email in self.emails]
+        parts += [phone.value for phone in self.phones]
+        self.search_text = "\n".join(parts).casefold()
+
+    def _first_value(self) -> str | None:
+        if self.emails:
+            return self.emails[0].value
+        if self.phones:
+            return self.phones[0].value
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} v{self.version}>"
+
+
+class EmailAddress(db.Model):
+    __tablename__ = "contact_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(254))
+    label: Mapped[str | None] = mapped_column(String(50))
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PhoneNumber(db.Model):
+    __tablename__ = "contact_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(50))
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PostalAddress(db.Model):
+    __tablename__ = "contact_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(50))
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("user_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    name_key: Mapped[str] = mapped_column(String(50))
+
+
+class AuthSession(db.Model):
+    """One login: the family of refresh tokens that rotation hands out.
+
+    Revoking the session (logout, or reuse of a retired refresh token) ends
+    every access and refresh token issued for it, on every worker.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RefreshToken(db.Model):
+    """A refresh token by its `jti`; `used_at` is set when rotation retires it."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

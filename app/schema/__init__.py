@@ -1,0 +1,47 @@
+"""The one GraphQL schema: the domains merged, plus the extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from app.schema.auth import AuthMutation, AuthQuery
+from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
+from app.schema.errors import ErrorCodes, log_unexpected
+from app.schema.node import NodeQuery
+
+Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
+Mutation = merge_types("Mutation", (AuthMutation, ContactMutation))
+
+
+class ContactsSchema(strawberry.Schema):
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        """Log what went wrong unexpectedly; expected errors are not news."""
+        log_unexpected(errors)
+
+
+def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema:
+    """The schema with the extensions `settings` ask for (a Flask config)."""
+    settings = settings or {}
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(ErrorCodes, mask=settings.get("MASK_ERRORS", True))
+    ]
+    if not settings.get("INTROSPECTION", True):
+        extensions.append(DisableIntrospection)
+    return ContactsSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Contact, Tag],
+        extensions=extensions,
+    )

@@ -1,0 +1,126 @@
+"""Accounts and tokens: User, register, login, refreshToken, logout, me."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from app import models
+from app.errors import InvalidInput
+from app.schema.common import Node, UserError, given, user_errors
+from app.schema.context import Info
+from app.schema.ids import to_global_id
+from app.services import auth
+from app.services.tokens import IssuedTokens
+
+
+@strawberry.type(description="An account.")
+class User(Node):
+    id: strawberry.ID
+    email: str
+    name: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, user: models.User) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", user.id)),
+            email=user.email,
+            name=user.name,
+            created_at=user.created_at,
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int | None = strawberry.field(
+        default=None, description="Seconds until accessToken expires."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_tokens(cls, issued: IssuedTokens) -> AuthPayload:
+        return cls(
+            user=User.from_model(issued.user),
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            expires_in=issued.expires_in,
+        )
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RegisterInput:
+    email: str = strawberry.field(description="At most 254 characters.")
+    password: str = strawberry.field(
+        description="8 to 128 characters; not a common password or the email."
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 100 characters."
+    )
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class AuthQuery:
+    @strawberry.field(description="The signed-in user; null without a token.")
+    def me(self, info: Info) -> User | None:
+        viewer = info.context.viewer
+        return User.from_model(viewer) if viewer else None
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(description="Create an account and sign in to it.")
+    def register(self, input: RegisterInput) -> AuthPayload:
+        try:
+            return AuthPayload.from_tokens(
+                auth.register(input.email, input.password, given(input.name))
+            )
+        except InvalidInput as error:
+            return AuthPayload(user_errors=user_errors(error))
+
+    @strawberry.mutation(description="Sign in with email (any case) and password.")
+    def login(self, input: LoginInput) -> AuthPayload:
+        try:
+            return AuthPayload.from_tokens(auth.login(input.email, input.password))
+        except InvalidInput as error:
+            return AuthPayload(user_errors=user_errors(error))
+
+    @strawberry.mutation(
+        description="Trade a refresh token for a new pair; the old one is retired."
+    )
+    def refresh_token(self, refresh_token: str) -> AuthPayload:
+        try:
+            return AuthPayload.from_tokens(auth.refresh(refresh_token))
+        except InvalidInput as error:
+            return AuthPayload(user_errors=user_errors(error))
+
+    @strawberry.mutation(
+        description="Revoke the access token in the header and the refresh token given."
+    )
+    def logout(
+        self, info: Info, refresh_token: str | None = strawberry.UNSET
+    ) -> LogoutPayload:
+        context = info.context
+        try:
+            auth.logout(
+                context.viewer, context.authentication.session_id, given(refresh_token)
+            )
+        except InvalidInput as error:
+            return LogoutPayload(ok=False, user_errors=user_errors(error))
+        return LogoutPayload(ok=True)

@@ -1,0 +1,451 @@
+"""Contacts and tags: types, inputs, the connection, queries and mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from app import models
+from app.errors import InvalidInput
+from app.schema.common import Node, UserError, given, user_errors
+from app.schema.context import Info
+from app.schema.ids import pk_of, to_global_id
+from app.services import contact_queries, contacts
+from app.services.contact_input import AddressInput, EmailInput, PhoneInput
+
+
+@strawberry.type
+class EmailAddress:
+    value: str
+    label: str | None
+    primary: bool
+
+
+@strawberry.type
+class PhoneNumber:
+    value: str = strawberry.field(description="E.164, e.g. +16502530000.")
+    label: str | None
+    primary: bool
+
+
+@strawberry.type
+class PostalAddress:
+    label: str | None
+    street: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
+
+
+@strawberry.type(description="A label the viewer puts on contacts.")
+class Tag(Node):
+    id: strawberry.ID
+    name: str
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="How many of the viewer's contacts carry the tag.")
+    def contact_count(self, info: Info) -> int:
+        return info.context.tag_contact_counts.get(self.pk, 0)
+
+    @classmethod
+    def from_model(cls, tag: models.Tag) -> Tag:
+        return cls(
+            id=strawberry.ID(to_global_id("Tag", tag.id)), name=tag.name, pk=tag.id
+        )
+
+
+@strawberry.type(description="A person or organisation in the viewer's address book.")
+class Contact(Node):
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str | None
+    display_name: str = strawberry.field(
+        description='"first last", else company, else first email, else first phone.'
+    )
+    company: str | None
+    job_title: str | None
+    birthday: date | None
+    notes: str | None
+    favorite: bool
+    emails: list[EmailAddress]
+    phones: list[PhoneNumber]
+    addresses: list[PostalAddress]
+    tags: list[Tag]
+    version: int = strawberry.field(description="+1 on every change.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, contact: models.Contact) -> Contact:
+        return cls(
+            id=strawberry.ID(to_global_id("Contact", contact.id)),
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            display_name=contact.display_name,
+            company=contact.company,
+            job_title=contact.job_title,
+            birthday=contact.birthday,
+            notes=contact.notes,
+            favorite=contact.favorite,
+            emails=[
+                EmailAddress(value=e.value, label=e.label, primary=e.primary)
+                for e in contact.emails
+            ],
+            phones=[
+                PhoneNumber(value=p.value, label=p.label, primary=p.primary)
+                for p in contact.phones
+            ],
+            addresses=[
+                PostalAddress(
+                    label=a.label,
+                    street=a.street,
+                    city=a.city,
+                    region=a.region,
+                    postal_code=a.postal_code,
+                    country=a.country,
+                )
+                for a in contact.addresses
+            ],
+            tags=[Tag.from_model(tag) for tag in contact.tags],
+            version=contact.version,
+            created_at=contact.created_at,
+            updated_at=contact.updated_at,
+        )
+
+
+@strawberry.type
+class ContactEdge:
+    cursor: str
+    node: Contact
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class ContactConnection:
+    edges: list[ContactEdge]
+    page_info: PageInfo
+    page: strawberry.Private[contact_queries.ContactPage]
+
+    @strawberry.field
+    def nodes(self) -> list[Contact]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="All matches of the filter, not just this page.")
+    def total_count(self) -> int:
+        return self.page.count_matches()
+
+    @classmethod
+    def from_page(cls, page: contact_queries.ContactPage) -> ContactConnection:
+        return cls(
+            edges=[
+                ContactEdge(cursor=cursor, node=Contact.from_model(contact))
+                for cursor, contact in zip(page.cursors, page.contacts, strict=True)
+            ],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+                end_cursor=page.end_cursor,
+            ),
+            page=page,
+        )
+
+
+@strawberry.input
+class ContactFilter:
+    search: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Case-insensitive substring of names, company, emails, phones.",
+    )
+    tag: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Tag name, case-insensitive."
+    )
+    favorite: bool | None = strawberry.UNSET
+    updated_since: datetime | None = strawberry.UNSET
+
+    def to_service(self) -> contact_queries.ContactFilter:
+        return contact_queries.ContactFilter(
+            search=given(self.search),
+            tag=given(self.tag),
+            favorite=given(self.favorite),
+            updated_since=given(self.updated_since),
+        )
+
+
+ContactOrderField = strawberry.enum(
+    contact_queries.OrderField, name="ContactOrderField"
+)
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class ContactOrder:
+    field: ContactOrderField  # type: ignore[valid-type]
+    direction: OrderDirection
+
+    def to_service(self) -> contact_queries.ContactOrder:
+        return contact_queries.ContactOrder(
+            field=self.field, descending=self.direction is OrderDirection.DESC
+        )
+
+
+@strawberry.input
+class EmailAddressInput:
+    value: str = strawberry.field(description="At most 254 characters.")
+    label: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50 characters."
+    )
+    primary: bool | None = strawberry.UNSET
+
+    def to_service(self) -> EmailInput:
+        return EmailInput(self.value, given(self.label), given(self.primary))
+
+
+@strawberry.input
+class PhoneNumberInput:
+    value: str = strawberry.field(
+        description=(
+            "International (+…), or national with `region`; at most 50 characters."
+        )
+    )
+    label: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50 characters."
+    )
+    primary: bool | None = strawberry.UNSET
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ISO 3166-1 alpha-2, to read national numbers.",
+    )
+
+    def to_service(self) -> PhoneInput:
+        return PhoneInput(
+            self.value, given(self.label), given(self.primary), given(self.region)
+        )
+
+
+@strawberry.input
+class PostalAddressInput:
+    label: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50 characters."
+    )
+    street: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 200 characters."
+    )
+    city: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 100 characters."
+    )
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 100 characters."
+    )
+    postal_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 20 characters."
+    )
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 3166-1 alpha-2, e.g. US."
+    )
+
+    def to_service(self) -> AddressInput:
+        return AddressInput(
+            label=given(self.label),
+            street=given(self.street),
+            city=given(self.city),
+            region=given(self.region),
+            postal_code=given(self.postal_code),
+            country=given(self.country),
+        )
+
+
+@strawberry.input(
+    description="A contact needs a first name, last name, company, email or phone."
+)
+class CreateContactInput:
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 100 characters."
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 100 characters."
+    )
+    company: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 200 characters."
+    )
+    job_title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 200 characters."
+    )
+    birthday: date | None = strawberry.UNSET
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 10,000 characters."
+    )
+    favorite: bool | None = strawberry.UNSET
+    emails: list[EmailAddressInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50; one primary at most."
+    )
+    phones: list[PhoneNumberInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50; one primary at most."
+    )
+    addresses: list[PostalAddressInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 50."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Tag names, at most 50 characters each; created when new.",
+    )
+
+
+@strawberry.input(
+    description="Omitted fields stay; null clears; a list given replaces the list."
+)
+class UpdateContactInput(CreateContactInput):
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "When given and not the current version: CONFLICT, nothing changed."
+        ),
+    )
+
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "birthday",
+    "notes",
+    "favorite",
+    "emails",
+    "phones",
+    "addresses",
+    "tags",
+)
+CONVERTED_LISTS = ("emails", "phones", "addresses")
+
+
+def provided_fields(input: CreateContactInput) -> dict[str, Any]:
+    """The fields the client gave (null included), as service values."""
+    fields: dict[str, Any] = {}
+    for name in CONTACT_FIELDS:
+        value = getattr(input, name)
+        if value is strawberry.UNSET:
+            continue
+        if name in CONVERTED_LISTS and value is not None:
+            value = [item.to_service() for item in value]
+        fields[name] = value
+    return fields
+
+
+@strawberry.type
+class ContactPayload:
+    contact: Contact | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteContactPayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ContactQuery:
+    @strawberry.field(description="Null when missing or not the viewer's.")
+    def contact(self, info: Info, id: strawberry.ID) -> Contact | None:
+        viewer = info.context.require_viewer()
+        pk = pk_of(id, "Contact")
+        found = contacts.get_contact(viewer.id, pk) if pk is not None else None
+        return Contact.from_model(found) if found else None
+
+    @strawberry.field(description="The viewer's contacts, a page at a time.")
+    def contacts(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Default 20, at most 100.")
+        ] = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+        last: Annotated[
+            int | None, strawberry.argument(description="At most 100.")
+        ] = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
+        filter: ContactFilter | None = strawberry.UNSET,
+        order_by: Annotated[
+            ContactOrder | None,
+            strawberry.argument(
+                description="Default LAST_NAME ASC; ties broken by id."
+            ),
+        ] = strawberry.UNSET,
+    ) -> ContactConnection:
+        viewer = info.context.require_viewer()
+        contact_filter = given(filter)
+        order = given(order_by)
+        page = contact_queries.list_contacts(
+            viewer.id,
+            contact_queries.PageRequest(
+                first=given(first),
+                after=given(after),
+                last=given(last),
+                before=given(before),
+            ),
+            contact_filter.to_service() if contact_filter else None,
+            order.to_service() if order else None,
+        )
+        return ContactConnection.from_page(page)
+
+    @strawberry.field(description="The viewer's tags, by name.")
+    def tags(self, info: Info) -> list[Tag]:
+        viewer = info.context.require_viewer()
+        return [Tag.from_model(tag) for tag in contacts.list_tags(viewer.id)]
+
+
+@strawberry.type
+class ContactMutation:
+    @strawberry.mutation
+    def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
+        viewer = info.context.require_viewer()
+        try:
+            contact = contacts.create_contact(viewer.id, provided_fields(input))
+        except InvalidInput as error:
+            return ContactPayload(user_errors=user_errors(error))
+        return ContactPayload(contact=Contact.from_model(contact))
+
+    @strawberry.mutation
+    def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
+        viewer = info.context.require_viewer()
+        pk = pk_of(input.id, "Contact", "input.id")
+        try:
+            contact = contacts.update_contact(
+                viewer.id,
+                pk,
+                provided_fields(input),
+                given(input.expected_version),
+            )
+        except InvalidInput as error:
+            return ContactPayload(user_errors=user_errors(error))
+        return ContactPayload(contact=Contact.from_model(contact))
+
+    @strawberry.mutation
+    def delete_contact(self, info: Info, id: strawberry.ID) -> DeleteContactPayload:
+        viewer = info.context.require_viewer()
+        pk = pk_of(id, "Contact")
+        try:
+            contacts.delete_contact(viewer.id, pk)
+        except InvalidInput as error:
+            return DeleteContactPayload(user_errors=user_errors(error))
+        return DeleteContactPayload(
+            deleted_id=strawberry.ID(to_global_id("Contact", pk))
+        )

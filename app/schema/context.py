@@ -1,0 +1,63 @@
+"""The per-request GraphQL context: who is asking, resolved once and lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import strawberry
+from flask import Request, Response
+
+from app.errors import NotAuthenticated
+from app.models import User
+from app.services import contacts, tokens
+
+
+@dataclass(frozen=True)
+class Authentication:
+    user: User | None = None
+    session_id: str | None = None
+    error: NotAuthenticated | None = None
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+
+    @cached_property
+    def authentication(self) -> Authentication:
+        """The bearer token's user, checked on first use only, so anonymous
+        operations (register, login) never touch the token tables."""
+        header = self.request.headers.get("Authorization")
+        if header is None:
+            return Authentication()
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return Authentication(error=NotAuthenticated.invalid())
+        try:
+            user, session_id = tokens.authenticate(token.strip())
+        except NotAuthenticated as error:
+            return Authentication(error=error)
+        return Authentication(user=user, session_id=session_id)
+
+    @property
+    def viewer(self) -> User | None:
+        """The signed-in user; None without a token; UNAUTHENTICATED with a bad one."""
+        if self.authentication.error is not None:
+            raise self.authentication.error
+        return self.authentication.user
+
+    def require_viewer(self) -> User:
+        viewer = self.viewer
+        if viewer is None:
+            raise NotAuthenticated.required()
+        return viewer
+
+    @cached_property
+    def tag_contact_counts(self) -> dict[int, int]:
+        """Contact counts of all the viewer's tags, one query per request."""
+        return contacts.tag_contact_counts(self.require_viewer().id)
+
+
+Info = strawberry.Info[Context, None]

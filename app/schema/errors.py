@@ -1,0 +1,75 @@
+"""Errors in `errors[]`: every one carries a contract code in
+`extensions.code`, and unexpected ones are logged and, in production, masked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import ApiError
+
+logger = logging.getLogger("app.graphql")
+
+MASKED_MESSAGE = "Unexpected error."
+INTERNAL = "INTERNAL_SERVER_ERROR"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An exception from our code or a library, rather than a rule of the
+    API or of GraphQL (syntax, validation, variable coercion)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            logger.error(
+                "unexpected error in %s",
+                ".".join(str(part) for part in error.path or ()) or "operation",
+                exc_info=error.original_error,
+            )
+
+
+class ErrorCodes(SchemaExtension):
+    """Rewrites each error of the result into the contract's shape."""
+
+    def __init__(self, *, mask: bool) -> None:
+        self.mask = mask
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [self.format(error) for error in result.errors]
+
+    def format(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, ApiError):
+            return self._with(
+                error, original.message, {"code": original.code, **original.extensions}
+            )
+        if is_unexpected(error):
+            message = MASKED_MESSAGE if self.mask else error.message
+            return self._with(error, message, {"code": INTERNAL})
+        code = (error.extensions or {}).get("code", BAD_USER_INPUT)
+        return self._with(
+            error, error.message, {**(error.extensions or {}), "code": code}
+        )
+
+    @staticmethod
+    def _with(
+        error: GraphQLError, message: str, extensions: dict[str, object]
+    ) -> GraphQLError:
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
+        )

@@ -1,0 +1,100 @@
+"""Accounts: register, log in, refresh, log out."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
+from app.extensions import db
+from app.models import AuthSession, User
+from app.services import passwords, tokens
+from app.services.text import clean_email, clean_text
+from app.services.transaction import transactional
+
+NAME_MAX_LENGTH = 100
+EMAIL_FIELD = ("input", "email")
+PASSWORD_FIELD = ("input", "password")
+
+
+def email_key(email: str) -> str:
+    """The form an account email is unique in and looked up by."""
+    return email.strip().casefold()
+
+
+@transactional
+def register(email: str, password: str, name: str | None) -> tokens.IssuedTokens:
+    errors: list[FieldError] = []
+    normalized = clean_email(email, EMAIL_FIELD, errors)
+    clean_name = clean_text(name, ("input", "name"), NAME_MAX_LENGTH, errors)
+    errors += passwords.password_problems(password, email, PASSWORD_FIELD)
+    if normalized and _email_taken(normalized):
+        errors.append(_taken())
+    if errors:
+        raise InvalidInput(errors)
+    assert normalized is not None
+    user = User(
+        email=normalized,
+        email_key=email_key(normalized),
+        name=clean_name,
+        password_hash=passwords.hash_password(password),
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request registered the same email since we looked.
+        raise InvalidInput([_taken()]) from None
+    return tokens.start_session(user)
+
+
+def _email_taken(email: str) -> bool:
+    found = db.session.scalar(select(User.id).where(User.email_key == email_key(email)))
+    return found is not None
+
+
+def _taken() -> FieldError:
+    return FieldError(
+        EMAIL_FIELD, "An account with this email already exists.", UserErrorCode.TAKEN
+    )
+
+
+@transactional
+def login(email: str, password: str) -> tokens.IssuedTokens:
+    """Tokens for the account, or INVALID_CREDENTIALS, the same (and in about
+    the same time) whether the email is unknown or the password wrong."""
+    user = db.session.scalar(select(User).where(User.email_key == email_key(email)))
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        raise InvalidInput.single(
+            None, "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
+        )
+    assert user is not None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return tokens.start_session(user)
+
+
+@transactional
+def refresh(refresh_token: str) -> tokens.IssuedTokens:
+    return tokens.rotate(refresh_token)
+
+
+@transactional
+def logout(
+    viewer: User | None, viewer_session_id: str | None, refresh_token: str | None
+) -> None:
+    """End the viewer's current login and the login of `refresh_token`.
+
+    Either proves the caller holds a login, so either is enough; with neither
+    there is nothing to log out of. Logging out twice is fine.
+    """
+    if viewer is None and refresh_token is None:
+        raise NotAuthenticated.required()
+    if viewer_session_id is not None:
+        session = db.session.get(AuthSession, viewer_session_id)
+        if session is not None:
+            tokens.revoke_session(session)
+    if refresh_token is not None:
+        session = tokens.session_of_refresh_token(refresh_token)
+        if session is not None:
+            tokens.revoke_session(session)

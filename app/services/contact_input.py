@@ -1,0 +1,275 @@
+"""Validation and normalisation of contact input, before anything is written.
+
+Functions take the raw values of a create or update and return clean ones,
+collecting every problem as a `FieldError` with its path into the arguments
+(for example `("input", "emails", "0", "value")`), so one response can list
+them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import phonenumbers
+import pycountry
+
+from app.errors import FieldError, UserErrorCode
+from app.services.text import Path, clean_email, clean_text, required_unless_reported
+
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "job_title": 200,
+    "notes": 10_000,
+}
+LABEL_MAX_LENGTH = 50
+PHONE_INPUT_MAX_LENGTH = 50
+ADDRESS_LIMITS = {
+    "street": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+TAG_MAX_LENGTH = 50
+LIST_MAX_ITEMS = 50
+
+# GraphQL argument names, for error paths.
+API_NAMES = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "job_title": "jobTitle",
+    "postal_code": "postalCode",
+}
+
+
+def api_name(name: str) -> str:
+    return API_NAMES.get(name, name)
+
+
+@dataclass(frozen=True)
+class EmailInput:
+    value: str
+    label: str | None = None
+    primary: bool | None = None
+
+
+@dataclass(frozen=True)
+class PhoneInput:
+    value: str
+    label: str | None = None
+    primary: bool | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    label: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanEmail:
+    value: str
+    label: str | None
+    primary: bool
+
+
+@dataclass(frozen=True)
+class CleanPhone:
+    value: str
+    label: str | None
+    primary: bool
+
+
+@dataclass(frozen=True)
+class CleanAddress:
+    label: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+PrimaryItem = TypeVar("PrimaryItem", CleanEmail, CleanPhone)
+
+
+@dataclass
+class Cleaner:
+    """Cleans the fields of one create or update, collecting errors."""
+
+    root: Path = ("input",)
+    errors: list[FieldError] = field(default_factory=list)
+
+    def error(self, path: Path, message: str, code: UserErrorCode) -> None:
+        self.errors.append(FieldError(path, message, code))
+
+    def clean(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Clean values for the fields given; None stays None (cleared)."""
+        cleaners = {
+            "birthday": self.birthday,
+            "favorite": self.favorite,
+            "emails": self.emails,
+            "phones": self.phones,
+            "addresses": self.addresses,
+            "tags": self.tags,
+        }
+        cleaned: dict[str, Any] = {}
+        for name, value in fields.items():
+            path = (*self.root, api_name(name))
+            if name in TEXT_LIMITS:
+                cleaned[name] = clean_text(value, path, TEXT_LIMITS[name], self.errors)
+            else:
+                cleaned[name] = cleaners[name](value, path)
+        return cleaned
+
+    def birthday(self, value: date | None, path: Path) -> date | None:
+        return value
+
+    def favorite(self, value: bool | None, path: Path) -> bool:
+        return bool(value)
+
+    def _items(self, items: list[Any] | None, path: Path) -> list[Any]:
+        if not items:
+            return []
+        if len(items) > LIST_MAX_ITEMS:
+            self.error(path, f"At most {LIST_MAX_ITEMS} items.", UserErrorCode.TOO_LONG)
+            return []
+        return items
+
+    def emails(self, items: list[EmailInput] | None, path: Path) -> list[CleanEmail]:
+        cleaned = []
+        for index, item in enumerate(self._items(items, path)):
+            item_path = (*path, str(index))
+            value = clean_email(item.value, (*item_path, "value"), self.errors)
+            label = self.label(item.label, item_path)
+            if value is not None:
+                cleaned.append(CleanEmail(value, label, bool(item.primary)))
+        return self.one_primary(cleaned, path, "email")
+
+    def phones(self, items: list[PhoneInput] | None, path: Path) -> list[CleanPhone]:
+        cleaned = []
+        for index, item in enumerate(self._items(items, path)):
+            item_path = (*path, str(index))
+            region = self.phone_region(item.region, (*item_path, "region"))
+            value = self.phone_value(item.value, region, (*item_path, "value"))
+            label = self.label(item.label, item_path)
+            if value is not None:
+                cleaned.append(CleanPhone(value, label, bool(item.primary)))
+        return self.one_primary(cleaned, path, "phone")
+
+    def phone_region(self, raw: str | None, path: Path) -> str | None:
+        region = clean_text(raw, path, 2, self.errors)
+        if region is None:
+            return None
+        region = region.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            self.error(
+                path,
+                "Must be an ISO 3166-1 alpha-2 country code, like US or GB.",
+                UserErrorCode.INVALID,
+            )
+            return None
+        return region
+
+    def phone_value(self, raw: str, region: str | None, path: Path) -> str | None:
+        """The number in E.164; a national number needs `region`."""
+        value = clean_text(raw, path, PHONE_INPUT_MAX_LENGTH, self.errors)
+        if value is None:
+            self.required_unless_reported(path, "Enter a phone number.")
+            return None
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException as error:
+            if (
+                error.error_type
+                == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
+            ):
+                message = (
+                    "Write the number with its country code (+…), "
+                    "or give the region it is a national number of."
+                )
+            else:
+                message = "Not a phone number."
+            self.error(path, message, UserErrorCode.INVALID)
+            return None
+        if not phonenumbers.is_valid_number(number):
+            self.error(path, "Not a valid phone number.", UserErrorCode.INVALID)
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def addresses(
+        self, items: list[AddressInput] | None, path: Path
+    ) -> list[CleanAddress]:
+        cleaned = []
+        for index, item in enumerate(self._items(items, path)):
+            item_path = (*path, str(index))
+            parts = {
+                name: clean_text(
+                    getattr(item, name),
+                    (*item_path, api_name(name)),
+                    limit,
+                    self.errors,
+                )
+                for name, limit in ADDRESS_LIMITS.items()
+            }
+            parts["country"] = self.country(parts["country"], (*item_path, "country"))
+            label = self.label(item.label, item_path)
+            if not any(parts.values()):
+                self.error(item_path, "The address is empty.", UserErrorCode.REQUIRED)
+                continue
+            cleaned.append(CleanAddress(label=label, **parts))
+        return cleaned
+
+    def country(self, code: str | None, path: Path) -> str | None:
+        if code is None:
+            return None
+        code = code.upper()
+        if pycountry.countries.get(alpha_2=code) is None:
+            self.error(
+                path,
+                "Must be an ISO 3166-1 alpha-2 country code, like US or GB.",
+                UserErrorCode.INVALID,
+            )
+            return None
+        return code
+
+    def tags(self, names: list[str] | None, path: Path) -> list[str]:
+        """Tag names, trimmed, without case-insensitive repeats."""
+        cleaned: dict[str, str] = {}
+        for index, raw in enumerate(self._items(names, path)):
+            item_path = (*path, str(index))
+            name = clean_text(raw, item_path, TAG_MAX_LENGTH, self.errors)
+            if name is None:
+                self.required_unless_reported(item_path, "Enter a tag name.")
+                continue
+            cleaned.setdefault(name.casefold(), name)
+        return list(cleaned.values())
+
+    def label(self, raw: str | None, item_path: Path) -> str | None:
+        return clean_text(raw, (*item_path, "label"), LABEL_MAX_LENGTH, self.errors)
+
+    def one_primary(
+        self, items: list[PrimaryItem], path: Path, noun: str
+    ) -> list[PrimaryItem]:
+        """At most one item may be marked primary; with none, the first is."""
+        marked = [item.primary for item in items]
+        if marked.count(True) > 1:
+            self.error(
+                path, f"Mark at most one {noun} as primary.", UserErrorCode.INVALID
+            )
+        elif items and True not in marked:
+            items[0] = type(items[0])(items[0].value, items[0].label, True)
+        return items
+
+    def required_unless_reported(self, path: Path, message: str) -> None:
+        required_unless_reported(path, message, self.errors)

@@ -1,0 +1,272 @@
+"""Listing a user's contacts: filters, orderings and keyset pagination.
+
+Cursors are opaque to clients: URL-safe base64 of `[ordering, key, id]`. Each
+page is found with a row-value comparison on an index `(user_id, key, id)`,
+never OFFSET, so page 1,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.errors import BadUserInput
+from app.extensions import db
+from app.models import Contact, Tag, contact_tags
+from app.services.contacts import CONTACT_RELATIONS
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+SEARCH_MAX_LENGTH = 200
+PHONE_LIKE = re.compile(r"^[\d\s()+./-]+$")
+MIN_PHONE_DIGITS = 3
+
+
+class OrderField(Enum):
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+    @property
+    def column(self) -> InstrumentedAttribute[Any]:
+        return {
+            OrderField.FIRST_NAME: Contact.sort_first,
+            OrderField.LAST_NAME: Contact.sort_last,
+            OrderField.CREATED_AT: Contact.created_at,
+            OrderField.UPDATED_AT: Contact.updated_at,
+        }[self]
+
+    @property
+    def is_time(self) -> bool:
+        return self in (OrderField.CREATED_AT, OrderField.UPDATED_AT)
+
+
+@dataclass(frozen=True)
+class ContactOrder:
+    field: OrderField = OrderField.LAST_NAME
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    search: str | None = None
+    tag: str | None = None
+    favorite: bool | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass
+class ContactPage:
+    contacts: list[Contact]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count_matches: Callable[[], int] = field(repr=False)
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in one ordering: the row's sort key, then its id."""
+
+    order: OrderField
+    key: Any
+    id: int
+
+    def encode(self) -> str:
+        key = self.key.isoformat() if isinstance(self.key, datetime) else self.key
+        raw = json.dumps([self.order.value, key, self.id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, encoded: str, order: OrderField, argument: str) -> Cursor:
+        try:
+            padded = encoded + "=" * (-len(encoded) % 4)
+            name, key, row_id = json.loads(base64.urlsafe_b64decode(padded))
+            cursor_order = OrderField(name)
+            if order.is_time:
+                key = datetime.fromisoformat(key)
+                if key.tzinfo is None:
+                    raise ValueError("naive time in cursor")
+            if not isinstance(key, (str, datetime)) or type(row_id) is not int:
+                raise ValueError("bad cursor parts")
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise BadUserInput(f"`{argument}` is not a valid cursor.") from None
+        if cursor_order is not order:
+            raise BadUserInput(
+                f"`{argument}` is a cursor for another orderBy; start again without it."
+            )
+        return cls(order, key, row_id)
+
+    @classmethod
+    def of(cls, contact: Contact, order: OrderField) -> Cursor:
+        return cls(order, getattr(contact, order.column.key), contact.id)
+
+
+def page_size(name: str, value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}.")
+    return value
+
+
+def list_contacts(
+    user_id: int,
+    page: PageRequest,
+    filter: ContactFilter | None = None,
+    order: ContactOrder | None = None,
+) -> ContactPage:
+    """One page of the user's contacts that match `filter`, in `order`."""
+    order = order or ContactOrder()
+    first = page_size("first", page.first)
+    last = page_size("last", page.last)
+    if first is not None and last is not None:
+        raise BadUserInput("Give `first` or `last`, not both.")
+    after = Cursor.decode(page.after, order.field, "after") if page.after else None
+    before = Cursor.decode(page.before, order.field, "before") if page.before else None
+
+    matches = matching(user_id, filter or ContactFilter())
+    window = matches
+    if after:
+        window = window.where(_beyond(after, order, forward=True))
+    if before:
+        window = window.where(_beyond(before, order, forward=False))
+
+    backward = last is not None
+    size = last if backward else (first if first is not None else DEFAULT_PAGE_SIZE)
+    sort_descending = order.descending != backward
+    rows = list(
+        db.session.scalars(
+            window.order_by(*_sort(order.field, sort_descending))
+            .limit(size + 1)
+            .options(*CONTACT_RELATIONS)
+        )
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        has_previous, has_next = (
+            more,
+            bool(before)
+            and _any_beyond(matches, before, order, forward=True, inclusive=True),
+        )
+    else:
+        has_next, has_previous = (
+            more,
+            bool(after)
+            and _any_beyond(matches, after, order, forward=False, inclusive=True),
+        )
+
+    def count_matches() -> int:
+        return (
+            db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0
+        )
+
+    return ContactPage(
+        contacts=rows,
+        cursors=[Cursor.of(contact, order.field).encode() for contact in rows],
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        count_matches=count_matches,
+    )
+
+
+def matching(user_id: int, filter: ContactFilter) -> Select[tuple[Contact]]:
+    query = select(Contact).where(Contact.user_id == user_id)
+    if filter.search and filter.search.strip():
+        query = query.where(_search(filter.search))
+    if filter.tag and filter.tag.strip():
+        query = query.where(_tagged(user_id, filter.tag.strip().casefold()))
+    if filter.favorite is not None:
+        query = query.where(Contact.favorite.is_(filter.favorite))
+    if filter.updated_since is not None:
+        since = filter.updated_since
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        query = query.where(Contact.updated_at >= since)
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match on names, company, emails and phones.
+
+    `%` and `_` match themselves. Text that looks like a phone number also
+    matches by its digits alone, so "(650) 253-0000" finds +16502530000.
+    """
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise BadUserInput(f"`search` must be at most {SEARCH_MAX_LENGTH} characters.")
+    needle = text.strip().casefold()
+    conditions = [Contact.search_text.like(f"%{_escape_like(needle)}%", escape="\\")]
+    digits = re.sub(r"\D", "", needle)
+    if PHONE_LIKE.match(needle) and len(digits) >= MIN_PHONE_DIGITS:
+        conditions.append(Contact.search_text.like(f"%{digits}%"))
+    return or_(*conditions)
+
+
+def _tagged(user_id: int, tag_key: str) -> ColumnElement[bool]:
+    return exists().where(
+        contact_tags.c.contact_id == Contact.id,
+        contact_tags.c.tag_id == Tag.id,
+        Tag.user_id == user_id,
+        Tag.name_key == tag_key,
+    )
+
+
+def _sort(order: OrderField, descending: bool) -> list[ColumnElement[Any]]:
+    columns = [order.column, Contact.id]
+    return [column.desc() if descending else column.asc() for column in columns]
+
+
+def _beyond(
+    cursor: Cursor, order: ContactOrder, *, forward: bool, inclusive: bool = False
+) -> ColumnElement[bool]:
+    """Rows after the cursor in reading order (forward) or before it."""
+    column = order.field.column
+    row = tuple_(column, Contact.id)
+    position = tuple_(literal(cursor.key, column.type), literal(cursor.id))
+    ascending = forward != order.descending
+    if ascending:
+        return row >= position if inclusive else row > position
+    return row <= position if inclusive else row < position
+
+
+def _any_beyond(
+    matches: Select[tuple[Contact]],
+    cursor: Cursor,
+    order: ContactOrder,
+    *,
+    forward: bool,
+    inclusive: bool,
+) -> bool:
+    query = matches.where(_beyond(cursor, order, forward=forward, inclusive=inclusive))
+    return bool(db.session.scalar(select(query.exists())))

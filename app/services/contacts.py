@@ -1,0 +1,273 @@
+"""Contacts and tags of one user: reads by id, and every write.
+
+Ownership is checked in one place, `_owned_contact`: a contact or tag that
+belongs to someone else is handled exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import FieldError, InvalidInput, UserErrorCode
+from app.extensions import db
+from app.models import (
+    Contact,
+    EmailAddress,
+    PhoneNumber,
+    PostalAddress,
+    Tag,
+    contact_tags,
+    utcnow,
+)
+from app.services.contact_input import Cleaner
+from app.services.transaction import transactional
+
+SCALAR_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "birthday",
+    "notes",
+    "favorite",
+)
+IDENTIFYING_FIELDS = ("first_name", "last_name", "company", "emails", "phones")
+CONTACT_RELATIONS = (
+    selectinload(Contact.emails),
+    selectinload(Contact.phones),
+    selectinload(Contact.addresses),
+    selectinload(Contact.tags),
+)
+
+
+def get_contact(user_id: int, contact_id: int) -> Contact | None:
+    """The user's contact with this id, or None (also when it is someone else's)."""
+    return db.session.scalar(
+        select(Contact)
+        .where(Contact.id == contact_id, Contact.user_id == user_id)
+        .options(*CONTACT_RELATIONS)
+    )
+
+
+def get_tag(user_id: int, tag_id: int) -> Tag | None:
+    return db.session.scalar(
+        select(Tag).where(Tag.id == tag_id, Tag.user_id == user_id)
+    )
+
+
+def list_tags(user_id: int) -> list[Tag]:
+    """The user's tags, by name."""
+    return list(
+        db.session.scalars(
+            select(Tag).where(Tag.user_id == user_id).order_by(Tag.name_key, Tag.id)
+        )
+    )
+
+
+def tag_contact_counts(user_id: int) -> dict[int, int]:
+    """How many contacts carry each of the user's tags, in one query."""
+    rows = db.session.execute(
+        select(contact_tags.c.tag_id, func.count())
+        .join(Tag, Tag.id == contact_tags.c.tag_id)
+        .where(Tag.user_id == user_id)
+        .group_by(contact_tags.c.tag_id)
+    )
+    return {tag_id: count for tag_id, count in rows.tuples()}
+
+
+@transactional
+def create_contact(user_id: int, fields: Mapping[str, Any]) -> Contact:
+    cleaned = _clean(fields, current={})
+    contact = Contact(user_id=user_id, favorite=False)
+    _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+@transactional
+def update_contact(
+    user_id: int,
+    contact_id: int | None,
+    fields: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Contact:
+    """Change the given fields (None clears; a list replaces the whole list).
+
+    `version` and `updatedAt` move only when something actually changed.
+    """
+    contact = _owned_contact(user_id, contact_id, ("input", "id"))
+    if expected_version is not None and expected_version != contact.version:
+        raise _conflict(
+            f"The contact is at version {contact.version}, not {expected_version}; "
+            "reload it and try again."
+        )
+    cleaned = _clean(fields, current=_identifying_values(contact))
+    if not _differs(contact, cleaned):
+        return contact
+    _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
+    contact.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise _conflict(
+            "The contact was changed by another request; reload it and try again."
+        ) from None
+    _delete_unused_tags(user_id)
+    return contact
+
+
+@transactional
+def delete_contact(user_id: int, contact_id: int | None) -> None:
+    contact = _owned_contact(user_id, contact_id, ("id",))
+    db.session.delete(contact)
+    db.session.flush()
+    _delete_unused_tags(user_id)
+
+
+def _owned_contact(
+    user_id: int, contact_id: int | None, path: tuple[str, ...]
+) -> Contact:
+    """The user's contact; None as the id (an ID of another type) is never found."""
+    contact = get_contact(user_id, contact_id) if contact_id is not None else None
+    if contact is None:
+        raise InvalidInput.single(
+            path, "No contact with this id.", UserErrorCode.NOT_FOUND
+        )
+    return contact
+
+
+def _conflict(message: str) -> InvalidInput:
+    return InvalidInput.single(
+        ("input", "expectedVersion"), message, UserErrorCode.CONFLICT
+    )
+
+
+def _identifying_values(contact: Contact) -> dict[str, Any]:
+    return {name: getattr(contact, name) for name in IDENTIFYING_FIELDS}
+
+
+def _clean(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned `fields`, or InvalidInput listing every problem."""
+    cleaner = Cleaner()
+    cleaned = cleaner.clean(fields)
+    resulting = {**current, **cleaned}
+    if not cleaner.errors and not any(resulting.get(f) for f in IDENTIFYING_FIELDS):
+        cleaner.errors.append(
+            FieldError(
+                ("input",),
+                "Give at least a first name, last name, company, email or phone.",
+                UserErrorCode.REQUIRED,
+            )
+        )
+    if cleaner.errors:
+        raise InvalidInput(cleaner.errors)
+    return cleaned
+
+
+def _differs(contact: Contact, cleaned: Mapping[str, Any]) -> bool:
+    current = {
+        **{name: getattr(contact, name) for name in SCALAR_FIELDS},
+        "emails": [(e.value, e.label, e.primary) for e in contact.emails],
+        "phones": [(p.value, p.label, p.primary) for p in contact.phones],
+        "addresses": [_address_tuple(a) for a in contact.addresses],
+        "tags": sorted(tag.name_key for tag in contact.tags),
+    }
+    wanted = {
+        **cleaned,
+        "emails": [(e.value, e.label, e.primary) for e in cleaned.get("emails", [])],
+        "phones": [(p.value, p.label, p.primary) for p in cleaned.get("phones", [])],
+        "addresses": [_address_tuple(a) for a in cleaned.get("addresses", [])],
+        "tags": sorted(name.casefold() for name in cleaned.get("tags", [])),
+    }
+    return any(current[name] != wanted[name] for name in cleaned)
+
+
+def _address_tuple(address: Any) -> tuple[str | None, ...]:
+    return (
+        address.label,
+        address.street,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+    )
+
+
+def _resolve_tags(user_id: int, cleaned: Mapping[str, Any]) -> list[Tag] | None:
+    """The tags to set, found or created before the contact is touched: the
+    queries flush, and every flush of a changed contact bumps its version."""
+    if "tags" not in cleaned:
+        return None
+    return _tags_named(user_id, cleaned["tags"])
+
+
+def _apply(
+    contact: Contact, cleaned: Mapping[str, Any], tags: list[Tag] | None
+) -> None:
+    """Write cleaned values onto `contact` and recompute its derived columns."""
+    for name in SCALAR_FIELDS:
+        if name in cleaned:
+            setattr(contact, name, cleaned[name])
+    if "emails" in cleaned:
+        contact.emails = [
+            EmailAddress(position=i, value=e.value, label=e.label, primary=e.primary)
+            for i, e in enumerate(cleaned["emails"])
+        ]
+    if "phones" in cleaned:
+        contact.phones = [
+            PhoneNumber(position=i, value=p.value, label=p.label, primary=p.primary)
+            for i, p in enumerate(cleaned["phones"])
+        ]
+    if "addresses" in cleaned:
+        contact.addresses = [
+            PostalAddress(position=i, **asdict(a))
+            for i, a in enumerate(cleaned["addresses"])
+        ]
+    if tags is not None:
+        contact.tags = tags
+    contact.refresh_derived()
+
+
+def _tags_named(user_id: int, names: list[str]) -> list[Tag]:
+    """The user's tags with these names, creating the ones that are new."""
+    keys = {name.casefold(): name for name in names}
+    existing = {
+        tag.name_key: tag
+        for tag in db.session.scalars(
+            select(Tag).where(Tag.user_id == user_id, Tag.name_key.in_(keys))
+        )
+    }
+    return [
+        existing.get(key) or _create_tag(user_id, name) for key, name in keys.items()
+    ]
+
+
+def _create_tag(user_id: int, name: str) -> Tag:
+    """A new tag, or the one a concurrent request created with the same name."""
+    tag = Tag(user_id=user_id, name=name, name_key=name.casefold())
+    try:
+        with db.session.begin_nested():
+            db.session.add(tag)
+    except IntegrityError:
+        return db.session.scalars(
+            select(Tag).where(Tag.user_id == user_id, Tag.name_key == tag.name_key)
+        ).one()
+    return tag
+
+
+def _delete_unused_tags(user_id: int) -> None:
+    """Tags disappear when their last contact lets go of them."""
+    db.session.execute(
+        delete(Tag).where(
+            Tag.user_id == user_id,
+            ~exists().where(contact_tags.c.tag_id == Tag.id),
+        )
+    )

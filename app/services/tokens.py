@@ -1,0 +1,188 @@
+"""Access and refresh tokens, with their server-side state.
+
+Every login opens an `AuthSession`; its access tokens carry the session id
+(`sid`) and its refresh tokens are recorded by `jti`. Rotation retires the
+refresh token it was given; presenting a retired one again revokes the whole
+session. Because the state lives in the database, revocation holds on every
+worker and across restarts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt as pyjwt
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from sqlalchemy import delete, select, update
+
+from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
+from app.extensions import db
+from app.models import AuthSession, RefreshToken, User, utcnow
+
+REFRESH_TOKEN_FIELD = ("refreshToken",)
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    user: User
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def access_ttl() -> timedelta:
+    ttl: timedelta = current_app.config["ACCESS_TOKEN_TTL"]
+    return ttl
+
+
+def refresh_ttl() -> timedelta:
+    ttl: timedelta = current_app.config["REFRESH_TOKEN_TTL"]
+    return ttl
+
+
+def start_session(user: User) -> IssuedTokens:
+    """Open a new login for `user` and issue its first pair of tokens."""
+    session = AuthSession(
+        id=str(uuid.uuid4()), user_id=user.id, expires_at=utcnow() + refresh_ttl()
+    )
+    db.session.add(session)
+    return _issue(user, session)
+
+
+def _issue(user: User, session: AuthSession) -> IssuedTokens:
+    jti = str(uuid.uuid4())
+    expires_at = utcnow() + refresh_ttl()
+    session.expires_at = expires_at
+    db.session.add(RefreshToken(jti=jti, session_id=session.id, expires_at=expires_at))
+    identity = str(user.id)
+    access = create_access_token(
+        identity, expires_delta=access_ttl(), additional_claims={"sid": session.id}
+    )
+    refresh = create_refresh_token(
+        identity,
+        expires_delta=refresh_ttl(),
+        additional_claims={"sid": session.id, "jti": jti},
+    )
+    return IssuedTokens(user, access, refresh, int(access_ttl().total_seconds()))
+
+
+def _decode(encoded: str, token_type: str) -> dict[str, Any]:
+    """Claims of a well-signed, unexpired token of `token_type`.
+
+    Raises `pyjwt.ExpiredSignatureError` for an expired token and
+    `ValueError` for anything else that is wrong with it.
+    """
+    try:
+        claims = decode_token(encoded)
+    except pyjwt.ExpiredSignatureError:
+        raise
+    except (pyjwt.InvalidTokenError, JWTExtendedException) as error:
+        raise ValueError("invalid token") from error
+    if claims.get("type") != token_type or not isinstance(claims.get("sid"), str):
+        raise ValueError("wrong kind of token")
+    if not str(claims.get("sub", "")).isdigit():
+        raise ValueError("malformed subject")
+    return claims
+
+
+def authenticate(encoded: str) -> tuple[User, str]:
+    """The user and session id an access token stands for.
+
+    Raises NotAuthenticated when the token is malformed, badly signed,
+    expired, not an access token, or its session was revoked or its user
+    deleted.
+    """
+    try:
+        claims = _decode(encoded, "access")
+    except pyjwt.ExpiredSignatureError:
+        raise NotAuthenticated.expired() from None
+    except ValueError:
+        raise NotAuthenticated.invalid() from None
+    row = db.session.execute(
+        select(User, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.id == claims["sid"], User.id == int(claims["sub"]))
+    ).one_or_none()
+    if row is None:
+        raise NotAuthenticated.invalid()
+    user, revoked_at = row
+    if revoked_at is not None:
+        raise NotAuthenticated.revoked()
+    return user, claims["sid"]
+
+
+def _invalid_refresh_token(message: str) -> InvalidInput:
+    return InvalidInput.single(
+        REFRESH_TOKEN_FIELD, message, UserErrorCode.INVALID_TOKEN
+    )
+
+
+def _refresh_claims(encoded: str) -> dict[str, Any]:
+    try:
+        return _decode(encoded, "refresh")
+    except pyjwt.ExpiredSignatureError:
+        raise _invalid_refresh_token("The refresh token has expired.") from None
+    except ValueError:
+        raise _invalid_refresh_token("The refresh token is invalid.") from None
+
+
+def rotate(encoded: str) -> IssuedTokens:
+    """Retire a refresh token and issue a new pair in the same session.
+
+    A retired token presented again means it leaked (or a client replayed
+    it): the whole session is revoked and the caller must log in again.
+    Commits that revocation itself, since the caller's transaction is about
+    to roll back on the error raised.
+    """
+    claims = _refresh_claims(encoded)
+    now = utcnow()
+    retired = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == claims["jti"], RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    session = db.session.get(AuthSession, claims["sid"])
+    if session is None or session.user_id != int(claims["sub"]):
+        raise _invalid_refresh_token("The refresh token is invalid.")
+    if session.revoked_at is not None:
+        raise _invalid_refresh_token("The refresh token has been revoked.")
+    if retired != 1:
+        session.revoked_at = now
+        db.session.commit()
+        raise _invalid_refresh_token(
+            "The refresh token was already used; sign in again."
+        )
+    user = db.session.get_one(User, session.user_id)
+    return _issue(user, session)
+
+
+def session_of_refresh_token(encoded: str) -> AuthSession | None:
+    """The session a refresh token belongs to, even when it has expired
+    (logging out with an expired token is harmless and should succeed)."""
+    try:
+        claims = decode_token(encoded, allow_expired=True)
+    except (pyjwt.InvalidTokenError, JWTExtendedException):
+        raise _invalid_refresh_token("The refresh token is invalid.") from None
+    if claims.get("type") != "refresh" or not isinstance(claims.get("sid"), str):
+        raise _invalid_refresh_token("The refresh token is invalid.")
+    return db.session.get(AuthSession, claims["sid"])
+
+
+def revoke_session(session: AuthSession) -> None:
+    if session.revoked_at is None:
+        session.revoked_at = utcnow()
+
+
+def prune_expired(now: datetime | None = None) -> int:
+    """Delete sessions (and so their refresh tokens) that can no longer be
+    used; returns how many went."""
+    cutoff = now or utcnow()
+    result = db.session.execute(
+        delete(AuthSession).where(AuthSession.expires_at < cutoff)
+    )
+    return result.rowcount
