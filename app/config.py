@@ -75,6 +75,8 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = ACCESS_TOKEN_TTL
     JWT_REFRESH_TOKEN_EXPIRES = REFRESH_TOKEN_TTL
     JWT_ALGORITHM = "HS256"
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_COOKIE_CSRF_PROTECT = False  # no cookies, so no CSRF claim in tokens
     JWT_DECODE_LEEWAY = 0
 
     CORS_ORIGINS = env_list("CORS_ORIGINS")
