@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from app.config import config_for
+from app.config import config_for, database_url
 from app.extensions import cors, db, jwt, limiter, migrate
 
 
@@ -35,6 +35,10 @@ def load_config(
     app.config.from_object(config_class)
     if test_config:
         app.config.update(test_config)
+    # Overrides get the same psycopg 3 mapping as DATABASE_URL.
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     config_class.validate(app.config)
 
 

@@ -28,6 +28,8 @@ from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
 
+SORT_KEY_LENGTH = 200
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -115,8 +117,8 @@ class Contact(db.Model):
     favorite: Mapped[bool] = mapped_column(Boolean, default=False)
     # Derived columns, rewritten by `refresh_derived` on every change: the
     # case-folded sort keys and the text that `search` matches against.
-    sort_first: Mapped[str] = mapped_column(String(200), default="")
-    sort_last: Mapped[str] = mapped_column(String(200), default="")
+    sort_first: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
+    sort_last: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -162,8 +164,8 @@ class Contact(db.Model):
     def refresh_derived(self) -> None:
         """Recompute the sort keys and search text from the contact's fields."""
         fallback = self.company or self._first_value() or ""
-        self.sort_first = (self.first_name or self.last_name or fallback).casefold()
-        self.sort_last = (self.last_name or self.first_name or fallback).casefold()
+        self.sort_first = _sort_key(self.first_name or self.last_name or fallback)
+        self.sort_last = _sort_key(self.last_name or self.first_name or fallback)
         names = " ".join(n for n in (self.first_name, self.last_name) if n)
         parts = [names, self.company or ""]
         parts += [email.value for email in self.emails]
@@ -179,6 +181,12 @@ class Contact(db.Model):
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
+
+
+def _sort_key(value: str) -> str:
+    """`value` case-folded, cut to fit its column: casefold() can lengthen a
+    string ("ß" -> "ss"), and PostgreSQL refuses values longer than the column."""
+    return value.casefold()[:SORT_KEY_LENGTH]
 
 
 class EmailAddress(db.Model):

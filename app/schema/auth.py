@@ -116,11 +116,15 @@ class AuthMutation:
     def logout(
         self, info: Info, refresh_token: str | None = strawberry.UNSET
     ) -> LogoutPayload:
-        context = info.context
+        """An expired or revoked access token in the header does not stop the
+        refresh token's login from ending: clients often log out long after
+        their access token expired, and the refresh token proves the login."""
+        authentication = info.context.authentication
+        refresh = given(refresh_token)
+        if authentication.error is not None and refresh is None:
+            raise authentication.error
         try:
-            auth.logout(
-                context.viewer, context.authentication.session_id, given(refresh_token)
-            )
+            auth.logout(authentication.user, authentication.session_id, refresh)
         except InvalidInput as error:
             return LogoutPayload(ok=False, user_errors=user_errors(error))
         return LogoutPayload(ok=True)

@@ -421,6 +421,7 @@ class ContactMutation:
             contact = contacts.create_contact(viewer.id, provided_fields(input))
         except InvalidInput as error:
             return ContactPayload(user_errors=user_errors(error))
+        info.context.forget_tag_counts()
         return ContactPayload(contact=Contact.from_model(contact))
 
     @strawberry.mutation
@@ -436,6 +437,7 @@ class ContactMutation:
             )
         except InvalidInput as error:
             return ContactPayload(user_errors=user_errors(error))
+        info.context.forget_tag_counts()
         return ContactPayload(contact=Contact.from_model(contact))
 
     @strawberry.mutation
@@ -443,9 +445,10 @@ class ContactMutation:
         viewer = info.context.require_viewer()
         pk = pk_of(id, "Contact")
         try:
-            contacts.delete_contact(viewer.id, pk)
+            deleted = contacts.delete_contact(viewer.id, pk)
         except InvalidInput as error:
             return DeleteContactPayload(user_errors=user_errors(error))
+        info.context.forget_tag_counts()
         return DeleteContactPayload(
-            deleted_id=strawberry.ID(to_global_id("Contact", pk))
+            deleted_id=strawberry.ID(to_global_id("Contact", deleted))
         )

@@ -59,5 +59,10 @@ class Context:
         """Contact counts of all the viewer's tags, one query per request."""
         return contacts.tag_contact_counts(self.require_viewer().id)
 
+    def forget_tag_counts(self) -> None:
+        """Drop the cached counts after a write: one operation may run several
+        mutations, and each payload must show the counts as they are after it."""
+        self.__dict__.pop("tag_contact_counts", None)
+
 
 Info = strawberry.Info[Context, None]

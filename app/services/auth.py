@@ -63,7 +63,7 @@ def _taken() -> FieldError:
 def login(email: str, password: str) -> tokens.IssuedTokens:
     """Tokens for the account, or INVALID_CREDENTIALS, the same (and in about
     the same time) whether the email is unknown or the password wrong."""
-    user = db.session.scalar(select(User).where(User.email_key == email_key(email)))
+    user = _find_account(email)
     if not passwords.verify_password(user.password_hash if user else None, password):
         raise InvalidInput.single(
             None, "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
@@ -72,6 +72,14 @@ def login(email: str, password: str) -> tokens.IssuedTokens:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return tokens.start_session(user)
+
+
+def _find_account(email: str) -> User | None:
+    """The account of `email`, if any. An email holding NUL matches none
+    (PostgreSQL refuses NUL in a query parameter)."""
+    if "\x00" in email:
+        return None
+    return db.session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
 @transactional

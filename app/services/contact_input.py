@@ -8,7 +8,7 @@ them all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -33,7 +33,6 @@ ADDRESS_LIMITS = {
     "city": 100,
     "region": 100,
     "postal_code": 20,
-    "country": 2,
 }
 TAG_MAX_LENGTH = 50
 LIST_MAX_ITEMS = 50
@@ -115,7 +114,7 @@ class Cleaner:
 
     def clean(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Clean values for the fields given; None stays None (cleared)."""
-        cleaners = {
+        cleaners: dict[str, Callable[[Any, Path], Any]] = {
             "birthday": self.birthday,
             "favorite": self.favorite,
             "emails": self.emails,
@@ -160,26 +159,24 @@ class Cleaner:
         cleaned = []
         for index, item in enumerate(self._items(items, path)):
             item_path = (*path, str(index))
+            errors_before = len(self.errors)
             region = self.phone_region(item.region, (*item_path, "region"))
-            value = self.phone_value(item.value, region, (*item_path, "value"))
+            # Without its region a national number cannot be read, and calling
+            # it invalid would only repeat the region's error.
+            value = (
+                self.phone_value(item.value, region, (*item_path, "value"))
+                if len(self.errors) == errors_before
+                else None
+            )
             label = self.label(item.label, item_path)
             if value is not None:
                 cleaned.append(CleanPhone(value, label, bool(item.primary)))
         return self.one_primary(cleaned, path, "phone")
 
     def phone_region(self, raw: str | None, path: Path) -> str | None:
-        region = clean_text(raw, path, 2, self.errors)
-        if region is None:
-            return None
-        region = region.upper()
-        if region not in phonenumbers.SUPPORTED_REGIONS:
-            self.error(
-                path,
-                "Must be an ISO 3166-1 alpha-2 country code, like US or GB.",
-                UserErrorCode.INVALID,
-            )
-            return None
-        return region
+        return self.country_code(
+            raw, path, lambda code: code in phonenumbers.SUPPORTED_REGIONS
+        )
 
     def phone_value(self, raw: str, region: str | None, path: Path) -> str | None:
         """The number in E.164; a national number needs `region`."""
@@ -213,6 +210,7 @@ class Cleaner:
         cleaned = []
         for index, item in enumerate(self._items(items, path)):
             item_path = (*path, str(index))
+            errors_before = len(self.errors)
             parts = {
                 name: clean_text(
                     getattr(item, name),
@@ -222,19 +220,33 @@ class Cleaner:
                 )
                 for name, limit in ADDRESS_LIMITS.items()
             }
-            parts["country"] = self.country(parts["country"], (*item_path, "country"))
+            parts["country"] = self.country(item.country, (*item_path, "country"))
             label = self.label(item.label, item_path)
+            if len(self.errors) > errors_before:
+                continue
             if not any(parts.values()):
                 self.error(item_path, "The address is empty.", UserErrorCode.REQUIRED)
                 continue
             cleaned.append(CleanAddress(label=label, **parts))
         return cleaned
 
-    def country(self, code: str | None, path: Path) -> str | None:
-        if code is None:
+    def country(self, raw: str | None, path: Path) -> str | None:
+        return self.country_code(
+            raw, path, lambda code: pycountry.countries.get(alpha_2=code) is not None
+        )
+
+    def country_code(
+        self, raw: str | None, path: Path, known: Callable[[str], bool]
+    ) -> str | None:
+        """An ISO 3166-1 alpha-2 code, upper-cased; blank is None.
+
+        Anything that is not a `known` code is INVALID, whatever its length:
+        "USA" is a wrong code rather than a long one.
+        """
+        if raw is None or not raw.strip():
             return None
-        code = code.upper()
-        if pycountry.countries.get(alpha_2=code) is None:
+        code = raw.strip().upper()
+        if not known(code):
             self.error(
                 path,
                 "Must be an ISO 3166-1 alpha-2 country code, like US or GB.",
@@ -251,6 +263,15 @@ class Cleaner:
             name = clean_text(raw, item_path, TAG_MAX_LENGTH, self.errors)
             if name is None:
                 self.required_unless_reported(item_path, "Enter a tag name.")
+                continue
+            if len(name.casefold()) > TAG_MAX_LENGTH:
+                # The case-insensitive key ("ß" -> "ss") must fit its column too.
+                self.error(
+                    item_path,
+                    f"Must be at most {TAG_MAX_LENGTH} characters "
+                    "when written in lower case.",
+                    UserErrorCode.TOO_LONG,
+                )
                 continue
             cleaned.setdefault(name.casefold(), name)
         return list(cleaned.values())

@@ -27,9 +27,10 @@ from app.services.contacts import CONTACT_RELATIONS
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-SEARCH_MAX_LENGTH = 200
+FILTER_TEXT_MAX_LENGTH = 200
 PHONE_LIKE = re.compile(r"^[\d\s()+./-]+$")
 MIN_PHONE_DIGITS = 3
+MAX_ROW_ID = 2**63 - 1  # the largest id a 64-bit integer column holds
 
 
 class OrderField(Enum):
@@ -106,22 +107,20 @@ class Cursor:
 
     @classmethod
     def decode(cls, encoded: str, order: OrderField, argument: str) -> Cursor:
+        invalid = BadUserInput(f"`{argument}` is not a valid cursor.")
         try:
             padded = encoded + "=" * (-len(encoded) % 4)
-            name, key, row_id = json.loads(base64.urlsafe_b64decode(padded))
+            name, raw_key, row_id = json.loads(base64.urlsafe_b64decode(padded))
             cursor_order = OrderField(name)
-            if order.is_time:
-                key = datetime.fromisoformat(key)
-                if key.tzinfo is None:
-                    raise ValueError("naive time in cursor")
-            if not isinstance(key, (str, datetime)) or type(row_id) is not int:
-                raise ValueError("bad cursor parts")
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise BadUserInput(f"`{argument}` is not a valid cursor.") from None
+            raise invalid from None
         if cursor_order is not order:
             raise BadUserInput(
                 f"`{argument}` is a cursor for another orderBy; start again without it."
             )
+        key = _cursor_key(raw_key, order)
+        if key is None or type(row_id) is not int or not 0 < row_id <= MAX_ROW_ID:
+            raise invalid
         return cls(order, key, row_id)
 
     @classmethod
@@ -129,10 +128,30 @@ class Cursor:
         return cls(order, getattr(contact, order.column.key), contact.id)
 
 
+def _cursor_key(raw: Any, order: OrderField) -> str | datetime | None:
+    """The sort key a cursor carries, or None when no row could have it: text
+    without NUL (PostgreSQL refuses NUL), or an aware time that UTC can hold.
+    Values a database would choke on must be BAD_USER_INPUT, not a crash."""
+    if not isinstance(raw, str) or "\x00" in raw:
+        return None
+    if not order.is_time:
+        return raw
+    try:
+        key = datetime.fromisoformat(raw)
+        return key.astimezone(UTC) if key.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
 def page_size(name: str, value: int | None) -> int | None:
     if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
         raise BadUserInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}.")
     return value
+
+
+def _cursor(encoded: str | None, order: OrderField, argument: str) -> Cursor | None:
+    """The decoded cursor; an empty string is malformed, not "no cursor"."""
+    return None if encoded is None else Cursor.decode(encoded, order, argument)
 
 
 def list_contacts(
@@ -147,18 +166,21 @@ def list_contacts(
     last = page_size("last", page.last)
     if first is not None and last is not None:
         raise BadUserInput("Give `first` or `last`, not both.")
-    after = Cursor.decode(page.after, order.field, "after") if page.after else None
-    before = Cursor.decode(page.before, order.field, "before") if page.before else None
+    after = _cursor(page.after, order.field, "after")
+    before = _cursor(page.before, order.field, "before")
 
     matches = matching(user_id, filter or ContactFilter())
     window = matches
-    if after:
+    if after is not None:
         window = window.where(_beyond(after, order, forward=True))
-    if before:
+    if before is not None:
         window = window.where(_beyond(before, order, forward=False))
 
     backward = last is not None
-    size = last if backward else (first if first is not None else DEFAULT_PAGE_SIZE)
+    if last is not None:
+        size = last
+    else:
+        size = first if first is not None else DEFAULT_PAGE_SIZE
     sort_descending = order.descending != backward
     rows = list(
         db.session.scalars(
@@ -171,17 +193,16 @@ def list_contacts(
     rows = rows[:size]
     if backward:
         rows.reverse()
-        has_previous, has_next = (
-            more,
-            bool(before)
-            and _any_beyond(matches, before, order, forward=True, inclusive=True),
-        )
-    else:
-        has_next, has_previous = (
-            more,
-            bool(after)
-            and _any_beyond(matches, after, order, forward=False, inclusive=True),
-        )
+    # As Relay's spec has it: a page cut short, or rows on the far side of
+    # `after` / `before` (the cursor's own row included), mean more pages.
+    has_previous = (backward and more) or (
+        after is not None
+        and _any_beyond(matches, after, order, forward=False, inclusive=True)
+    )
+    has_next = (not backward and more) or (
+        before is not None
+        and _any_beyond(matches, before, order, forward=True, inclusive=True)
+    )
 
     def count_matches() -> int:
         return (
@@ -197,20 +218,44 @@ def list_contacts(
     )
 
 
-def matching(user_id: int, filter: ContactFilter) -> Select[tuple[Contact]]:
+def matching(user_id: int, filter: ContactFilter) -> Select[Contact]:
     query = select(Contact).where(Contact.user_id == user_id)
-    if filter.search and filter.search.strip():
-        query = query.where(_search(filter.search))
-    if filter.tag and filter.tag.strip():
-        query = query.where(_tagged(user_id, filter.tag.strip().casefold()))
+    search = _filter_text(filter.search, "search")
+    if search:
+        query = query.where(_search(search))
+    tag = _filter_text(filter.tag, "tag")
+    if tag:
+        query = query.where(_tagged(user_id, tag.casefold()))
     if filter.favorite is not None:
         query = query.where(Contact.favorite.is_(filter.favorite))
     if filter.updated_since is not None:
-        since = filter.updated_since
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        query = query.where(Contact.updated_at >= since)
+        query = query.where(Contact.updated_at >= _since(filter.updated_since))
     return query
+
+
+def _since(moment: datetime) -> datetime:
+    """`moment` in UTC (a naive one is taken as UTC); BAD_USER_INPUT when UTC
+    cannot hold it (year 1 with a positive offset, year 9999 with a negative)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput("`updatedSince` is out of range.") from None
+
+
+def _filter_text(value: str | None, argument: str) -> str | None:
+    """The trimmed text of a filter argument, None when blank. Too long or
+    with NUL (which PostgreSQL cannot compare) is BAD_USER_INPUT."""
+    if value is None:
+        return None
+    if len(value) > FILTER_TEXT_MAX_LENGTH:
+        raise BadUserInput(
+            f"`{argument}` must be at most {FILTER_TEXT_MAX_LENGTH} characters."
+        )
+    if "\x00" in value:
+        raise BadUserInput(f"`{argument}` must not contain NUL characters.")
+    return value.strip() or None
 
 
 def _escape_like(text: str) -> str:
@@ -223,9 +268,7 @@ def _search(text: str) -> ColumnElement[bool]:
     `%` and `_` match themselves. Text that looks like a phone number also
     matches by its digits alone, so "(650) 253-0000" finds +16502530000.
     """
-    if len(text) > SEARCH_MAX_LENGTH:
-        raise BadUserInput(f"`search` must be at most {SEARCH_MAX_LENGTH} characters.")
-    needle = text.strip().casefold()
+    needle = text.casefold()
     conditions = [Contact.search_text.like(f"%{_escape_like(needle)}%", escape="\\")]
     digits = re.sub(r"\D", "", needle)
     if PHONE_LIKE.match(needle) and len(digits) >= MIN_PHONE_DIGITS:
@@ -261,7 +304,7 @@ def _beyond(
 
 
 def _any_beyond(
-    matches: Select[tuple[Contact]],
+    matches: Select[Contact],
     cursor: Cursor,
     order: ContactOrder,
     *,

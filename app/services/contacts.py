@@ -39,6 +39,9 @@ SCALAR_FIELDS = (
     "favorite",
 )
 IDENTIFYING_FIELDS = ("first_name", "last_name", "company", "emails", "phones")
+# Primary keys are 32-bit integers on PostgreSQL; a larger one (from a
+# hand-made global ID) names nothing, and must not reach the database.
+MAX_ID = 2**31 - 1
 CONTACT_RELATIONS = (
     selectinload(Contact.emails),
     selectinload(Contact.phones),
@@ -49,6 +52,8 @@ CONTACT_RELATIONS = (
 
 def get_contact(user_id: int, contact_id: int) -> Contact | None:
     """The user's contact with this id, or None (also when it is someone else's)."""
+    if not 0 < contact_id <= MAX_ID:
+        return None
     return db.session.scalar(
         select(Contact)
         .where(Contact.id == contact_id, Contact.user_id == user_id)
@@ -57,6 +62,8 @@ def get_contact(user_id: int, contact_id: int) -> Contact | None:
 
 
 def get_tag(user_id: int, tag_id: int) -> Tag | None:
+    if not 0 < tag_id <= MAX_ID:
+        return None
     return db.session.scalar(
         select(Tag).where(Tag.id == tag_id, Tag.user_id == user_id)
     )
@@ -79,13 +86,14 @@ def tag_contact_counts(user_id: int) -> dict[int, int]:
         .where(Tag.user_id == user_id)
         .group_by(contact_tags.c.tag_id)
     )
-    return {tag_id: count for tag_id, count in rows.tuples()}
+    return {tag_id: count for tag_id, count in rows}
 
 
 @transactional
 def create_contact(user_id: int, fields: Mapping[str, Any]) -> Contact:
     cleaned = _clean(fields, current={})
-    contact = Contact(user_id=user_id, favorite=False)
+    now = utcnow()
+    contact = Contact(user_id=user_id, favorite=False, created_at=now, updated_at=now)
     _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
     db.session.add(contact)
     db.session.flush()
@@ -125,11 +133,14 @@ def update_contact(
 
 
 @transactional
-def delete_contact(user_id: int, contact_id: int | None) -> None:
+def delete_contact(user_id: int, contact_id: int | None) -> int:
+    """Delete the user's contact; returns its id."""
     contact = _owned_contact(user_id, contact_id, ("id",))
+    deleted_id = contact.id
     db.session.delete(contact)
     db.session.flush()
     _delete_unused_tags(user_id)
+    return deleted_id
 
 
 def _owned_contact(

@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import jwt as pyjwt
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Executable, delete, select, update
 
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
@@ -36,12 +36,19 @@ class IssuedTokens:
 
 
 def access_ttl() -> timedelta:
-    ttl: timedelta = current_app.config["ACCESS_TOKEN_TTL"]
-    return ttl
+    return _ttl("ACCESS_TOKEN_TTL")
 
 
 def refresh_ttl() -> timedelta:
-    ttl: timedelta = current_app.config["REFRESH_TOKEN_TTL"]
+    return _ttl("REFRESH_TOKEN_TTL")
+
+
+def _ttl(setting: str) -> timedelta:
+    """A token lifetime from the config. It must be positive: flask-jwt-extended
+    reads a zero `expires_delta` as "never expires"."""
+    ttl: timedelta = current_app.config[setting]
+    if ttl <= timedelta(0):
+        raise RuntimeError(f"{setting} must be positive, not {ttl}")
     return ttl
 
 
@@ -141,11 +148,11 @@ def rotate(encoded: str) -> IssuedTokens:
     """
     claims = _refresh_claims(encoded)
     now = utcnow()
-    retired = db.session.execute(
+    retired = _rowcount(
         update(RefreshToken)
         .where(RefreshToken.jti == claims["jti"], RefreshToken.used_at.is_(None))
         .values(used_at=now)
-    ).rowcount
+    )
     session = db.session.get(AuthSession, claims["sid"])
     if session is None or session.user_id != int(claims["sub"]):
         raise _invalid_refresh_token("The refresh token is invalid.")
@@ -182,7 +189,10 @@ def prune_expired(now: datetime | None = None) -> int:
     """Delete sessions (and so their refresh tokens) that can no longer be
     used; returns how many went."""
     cutoff = now or utcnow()
-    result = db.session.execute(
-        delete(AuthSession).where(AuthSession.expires_at < cutoff)
-    )
+    return _rowcount(delete(AuthSession).where(AuthSession.expires_at < cutoff))
+
+
+def _rowcount(statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE touched."""
+    result = cast(CursorResult[Any], db.session.execute(statement))
     return result.rowcount

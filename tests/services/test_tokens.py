@@ -1,0 +1,272 @@
+"""Access and refresh tokens and their server-side state: app.services.tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import select
+
+from app import create_app
+from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
+from app.extensions import db
+from app.models import AuthSession, RefreshToken, User, utcnow
+from app.services import tokens
+
+INVALID_TOKEN = FieldError(
+    ("refreshToken",), "The refresh token is invalid.", UserErrorCode.INVALID_TOKEN
+)
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+def new_user(email: str = "ada@example.com") -> User:
+    user = User(email=email, email_key=email, password_hash="unused")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_in(user: User) -> tokens.IssuedTokens:
+    issued = tokens.start_session(user)
+    db.session.commit()
+    return issued
+
+
+def session_of(issued: tokens.IssuedTokens) -> AuthSession:
+    return db.session.get_one(AuthSession, decode_token(issued.access_token)["sid"])
+
+
+def expired_copy(encoded: str) -> str:
+    """A well-signed token with the claims of `encoded`, expired a second ago."""
+    claims = decode_token(encoded)
+    make = create_access_token if claims["type"] == "access" else create_refresh_token
+    extra = {key: claims[key] for key in ("sid", "jti") if key in claims}
+    expired: str = make(
+        claims["sub"], expires_delta=timedelta(seconds=-1), additional_claims=extra
+    )
+    return expired
+
+
+def about(expected: datetime, actual: datetime) -> bool:
+    return abs(actual - expected) < timedelta(seconds=5)
+
+
+def test_start_session_opens_a_login_with_a_first_pair(app_context: None) -> None:
+    user = new_user()
+
+    issued = sign_in(user)
+
+    access = decode_token(issued.access_token)
+    refresh = decode_token(issued.refresh_token)
+    session = db.session.get_one(AuthSession, access["sid"])
+    record = db.session.scalars(select(RefreshToken)).one()
+    assert (issued.user, issued.expires_in) == (user, 900)
+    assert (access["type"], access["sub"], access["exp"] - access["iat"]) == (
+        "access",
+        str(user.id),
+        900,
+    )
+    assert (refresh["type"], refresh["sub"], refresh["sid"], refresh["jti"]) == (
+        "refresh",
+        str(user.id),
+        session.id,
+        record.jti,
+    )
+    assert (session.user_id, session.revoked_at) == (user.id, None)
+    assert (record.session_id, record.used_at) == (session.id, None)
+    assert about(utcnow() + timedelta(days=30), session.expires_at)
+    assert record.expires_at == session.expires_at
+
+
+def test_each_sign_in_is_a_login_of_its_own(app_context: None) -> None:
+    user = new_user()
+
+    first, second = sign_in(user), sign_in(user)
+
+    assert session_of(first).id != session_of(second).id
+
+
+def test_authenticate_returns_the_user_and_login_of_an_access_token(
+    app_context: None,
+) -> None:
+    user = new_user()
+    new_user("bob@example.com")
+    issued = sign_in(user)
+
+    assert tokens.authenticate(issued.access_token) == (user, session_of(issued).id)
+
+
+def revoke(issued: tokens.IssuedTokens) -> str:
+    tokens.revoke_session(session_of(issued))
+    db.session.commit()
+    return issued.access_token
+
+
+@pytest.mark.parametrize(
+    ("make_token", "message", "extensions"),
+    [
+        (lambda _: "not-a-token", "The access token is invalid.", {}),
+        (lambda issued: issued.refresh_token, "The access token is invalid.", {}),
+        (
+            lambda issued: expired_copy(issued.access_token),
+            "The access token has expired.",
+            {"reason": "TOKEN_EXPIRED"},
+        ),
+        (revoke, "The access token has been revoked.", {}),
+    ],
+    ids=["garbage", "refresh-token", "expired", "revoked"],
+)
+def test_authenticate_refuses_a_bad_access_token(
+    app_context: None,
+    make_token: Callable[[tokens.IssuedTokens], str],
+    message: str,
+    extensions: dict[str, str],
+) -> None:
+    token = make_token(sign_in(new_user()))
+
+    with pytest.raises(NotAuthenticated) as refused:
+        tokens.authenticate(token)
+
+    assert (refused.value.message, refused.value.extensions) == (message, extensions)
+
+
+def test_rotate_retires_the_token_and_extends_the_login(app_context: None) -> None:
+    issued = sign_in(new_user())
+    session = session_of(issued)
+    session.expires_at = utcnow() + timedelta(days=1)
+    db.session.commit()
+
+    rotated = tokens.rotate(issued.refresh_token)
+    db.session.commit()
+
+    old_jti = decode_token(issued.refresh_token)["jti"]
+    new_jti = decode_token(rotated.refresh_token)["jti"]
+    records = {r.jti: r for r in db.session.scalars(select(RefreshToken))}
+    assert set(records) == {old_jti, new_jti}
+    assert records[old_jti].used_at is not None
+    assert records[new_jti].used_at is None
+    assert session_of(rotated).id == session.id
+    assert about(utcnow() + timedelta(days=30), session.expires_at)
+
+
+def test_rotate_commits_the_revocation_of_a_reused_token_despite_failing(
+    app_context: None,
+) -> None:
+    """The caller rolls back on the error; the revocation must survive that."""
+    issued = sign_in(new_user())
+    tokens.rotate(issued.refresh_token)
+    db.session.commit()
+
+    with pytest.raises(InvalidInput) as refused:
+        tokens.rotate(issued.refresh_token)
+    db.session.rollback()
+
+    assert refused.value.errors == [
+        FieldError(
+            ("refreshToken",),
+            "The refresh token was already used; sign in again.",
+            UserErrorCode.INVALID_TOKEN,
+        )
+    ]
+    assert session_of(issued).revoked_at is not None
+
+
+def test_session_of_refresh_token_finds_the_login_even_when_expired(
+    app_context: None,
+) -> None:
+    issued = sign_in(new_user())
+
+    assert tokens.session_of_refresh_token(issued.refresh_token) == session_of(issued)
+    assert tokens.session_of_refresh_token(
+        expired_copy(issued.refresh_token)
+    ) == session_of(issued)
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [lambda _: "not-a-token", lambda issued: issued.access_token],
+    ids=["garbage", "access-token"],
+)
+def test_session_of_refresh_token_refuses_what_is_no_refresh_token(
+    app_context: None, make_token: Callable[[tokens.IssuedTokens], str]
+) -> None:
+    token = make_token(sign_in(new_user()))
+
+    with pytest.raises(InvalidInput) as refused:
+        tokens.session_of_refresh_token(token)
+
+    assert refused.value.errors == [INVALID_TOKEN]
+
+
+def test_revoke_session_keeps_the_first_revocation_time(app_context: None) -> None:
+    session = session_of(sign_in(new_user()))
+    tokens.revoke_session(session)
+    first = session.revoked_at
+
+    tokens.revoke_session(session)
+
+    assert first is not None
+    assert session.revoked_at == first
+
+
+def test_prune_expired_deletes_only_expired_logins_and_their_tokens(
+    app_context: None,
+) -> None:
+    user = new_user()
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    expiries = {
+        "expired": now - timedelta(seconds=1),
+        "long-expired": now - timedelta(days=90),
+        "expiring-now": now,
+        "live": now + timedelta(days=1),
+        "live-but-revoked": now + timedelta(days=1),
+    }
+    names: dict[str, str] = {}
+    for name, expires_at in expiries.items():
+        session = session_of(sign_in(user))
+        session.expires_at = expires_at
+        if name == "live-but-revoked":
+            tokens.revoke_session(session)
+        names[session.id] = name
+    db.session.commit()
+
+    assert tokens.prune_expired(now) == 2
+    db.session.commit()
+
+    left = db.session.scalars(select(AuthSession.id)).all()
+    assert sorted(names[sid] for sid in left) == [
+        "expiring-now",
+        "live",
+        "live-but-revoked",
+    ]
+    token_sessions = db.session.scalars(select(RefreshToken.session_id)).all()
+    assert sorted(token_sessions) == sorted(left)
+
+
+def test_prune_expired_defaults_to_now(app_context: None) -> None:
+    user = new_user()
+    expired, live = session_of(sign_in(user)), session_of(sign_in(user))
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+    assert tokens.prune_expired() == 1
+    db.session.commit()
+
+    assert db.session.scalars(select(AuthSession.id)).all() == [live.id]
+
+
+@pytest.mark.parametrize("setting", ["ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL"])
+@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(seconds=-1)])
+def test_a_token_lifetime_must_be_positive(setting: str, ttl: timedelta) -> None:
+    """flask-jwt-extended would read a zero lifetime as "never expires"."""
+    app = create_app("testing", {setting: ttl})  # fails before any query
+    with app.app_context(), pytest.raises(RuntimeError, match=f"{setting} must be"):
+        tokens.start_session(User(id=1, email="ada@example.com"))
