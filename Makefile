@@ -23,9 +23,10 @@ run: $(VENV)/.installed-runtime .env ## Migrate the database, serve on 127.0.0.1
 	$(FLASK) db upgrade
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-dev ## Lint, check formatting, run the tests (PYTEST_ARGS="...")
+test: $(VENV)/.installed-dev ## Lint, check formatting and types, run the tests (PYTEST_ARGS="...")
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 coverage: $(VENV)/.installed-dev ## Run the tests with a branch-coverage report

@@ -99,6 +99,10 @@ class Config:
     @staticmethod
     def validate(settings: Mapping[str, Any]) -> None:
         """Refuse to start with settings that are unsafe for this environment."""
+        for name in ("ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL"):
+            # flask-jwt-extended reads a zero lifetime as "never expires".
+            if settings[name] <= timedelta(0):
+                raise RuntimeError(f"{name} must be a positive number of seconds")
 
 
 class DevelopmentConfig(Config):
@@ -137,6 +141,7 @@ class ProductionConfig(Config):
 
     @staticmethod
     def validate(settings: Mapping[str, Any]) -> None:
+        Config.validate(settings)
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             check_secret(name, settings.get(name) or "")
 

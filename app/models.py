@@ -26,9 +26,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from app.extensions import db
+from app.extensions import Base
 
 SORT_KEY_LENGTH = 200
+# Case-folding can make text up to three times longer ("ß" -> "ss", "ŉ" ->
+# "ʼn"), so the `*_key` columns hold three times the input's maximum.
+CASEFOLD_GROWTH = 3
 
 
 def utcnow() -> datetime:
@@ -65,12 +68,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class User(db.Model):
+class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    email_key: Mapped[str] = mapped_column(String(254 * CASEFOLD_GROWTH), unique=True)
     name: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -81,7 +84,7 @@ class User(db.Model):
 
 contact_tags = Table(
     "contact_tags",
-    db.metadata,
+    Base.metadata,
     Column(
         "contact_id",
         ForeignKey("contacts.id", ondelete="CASCADE"),
@@ -96,7 +99,7 @@ contact_tags = Table(
 )
 
 
-class Contact(db.Model):
+class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_user_sort_last", "user_id", "sort_last", "id"),
@@ -189,7 +192,7 @@ def _sort_key(value: str) -> str:
     return value.casefold()[:SORT_KEY_LENGTH]
 
 
-class EmailAddress(db.Model):
+class EmailAddress(Base):
     __tablename__ = "contact_emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,7 +205,7 @@ class EmailAddress(db.Model):
     primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class PhoneNumber(db.Model):
+class PhoneNumber(Base):
     __tablename__ = "contact_phones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +218,7 @@ class PhoneNumber(db.Model):
     primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class PostalAddress(db.Model):
+class PostalAddress(Base):
     __tablename__ = "contact_addresses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,17 +234,17 @@ class PostalAddress(db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
 
 
-class Tag(db.Model):
+class Tag(Base):
     __tablename__ = "tags"
     __table_args__ = (UniqueConstraint("user_id", "name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(50))
-    name_key: Mapped[str] = mapped_column(String(50))
+    name_key: Mapped[str] = mapped_column(String(50 * CASEFOLD_GROWTH))
 
 
-class AuthSession(db.Model):
+class AuthSession(Base):
     """One login: the family of refresh tokens that rotation hands out.
 
     Revoking the session (logout, or reuse of a retired refresh token) ends
@@ -259,7 +262,7 @@ class AuthSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RefreshToken(db.Model):
+class RefreshToken(Base):
     """A refresh token by its `jti`; `used_at` is set when rotation retires it."""
 
     __tablename__ = "refresh_tokens"

@@ -173,3 +173,12 @@ def test_a_postgresql_app_uses_psycopg_3(url: str) -> None:
     )
     with app.app_context():
         assert db.engine.dialect.driver == "psycopg"
+
+
+@pytest.mark.parametrize("name", ["ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL"])
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_every_environment_refuses_a_token_lifetime_that_is_not_positive(
+    name: str, seconds: int
+) -> None:
+    with pytest.raises(RuntimeError, match=rf"^{name} must be a positive"):
+        create_app("testing", {name: timedelta(seconds=seconds)})

@@ -264,15 +264,6 @@ class Cleaner:
             if name is None:
                 self.required_unless_reported(item_path, "Enter a tag name.")
                 continue
-            if len(name.casefold()) > TAG_MAX_LENGTH:
-                # The case-insensitive key ("ß" -> "ss") must fit its column too.
-                self.error(
-                    item_path,
-                    f"Must be at most {TAG_MAX_LENGTH} characters "
-                    "when written in lower case.",
-                    UserErrorCode.TOO_LONG,
-                )
-                continue
             cleaned.setdefault(name.casefold(), name)
         return list(cleaned.values())
 

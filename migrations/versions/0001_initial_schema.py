@@ -22,7 +22,7 @@ def upgrade():
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("email_key", sa.String(length=254), nullable=False),
+        sa.Column("email_key", sa.String(length=762), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=True),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -99,7 +99,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
-        sa.Column("name_key", sa.String(length=50), nullable=False),
+        sa.Column("name_key", sa.String(length=150), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],

@@ -188,3 +188,14 @@ def test_each_mutation_of_one_operation_reports_fresh_tag_counts(
         "a": {"contact": {"tags": [{"name": "t", "contactCount": 1}]}},
         "b": {"contact": {"tags": [{"name": "t", "contactCount": 2}]}},
     }
+
+
+def test_a_tag_at_the_limit_is_kept_even_when_case_folding_lengthens_it(
+    gql: GraphQL, token: str
+) -> None:
+    long_tag = "ß" * 50  # "ss" * 50 once case-folded
+
+    tagged(gql, token, long_tag)
+    tagged(gql, token, "ẞ" * 50)  # capital sharp s: the same tag ignoring case
+
+    assert names_and_counts(gql, token) == [(long_tag, 2)]

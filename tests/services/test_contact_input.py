@@ -192,7 +192,6 @@ def test_at_most_one_primary_and_the_first_when_none_is_marked(
         ),
         ({"tags": ["ok", ""]}, [(("input", "tags", "1"), REQUIRED)]),
         ({"tags": ["a" * 51]}, [(("input", "tags", "0"), TOO_LONG)]),
-        ({"tags": ["ß" * 26]}, [(("input", "tags", "0"), TOO_LONG)]),
         ({"tags": ["a\x00"]}, [(("input", "tags", "0"), INVALID)]),
         ({"tags": ["t"] * 51}, [(("input", "tags"), TOO_LONG)]),
     ],
@@ -236,7 +235,7 @@ def test_error_paths_start_at_the_cleaners_root() -> None:
 
 
 def test_values_at_the_limits_are_kept() -> None:
-    tag = "ß" * 25
+    tag = "ß" * 50  # 100 characters once case-folded; the key column fits it
     cleaned, errors = clean(
         {
             "first_name": "a" * 100,
