@@ -320,26 +320,13 @@ class UpdateContactInput(CreateContactInput):
     )
 
 
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "birthday",
-    "notes",
-    "favorite",
-    "emails",
-    "phones",
-    "addresses",
-    "tags",
-)
 CONVERTED_LISTS = ("emails", "phones", "addresses")
 
 
 def provided_fields(input: CreateContactInput) -> dict[str, Any]:
     """The fields the client gave (null included), as service values."""
     fields: dict[str, Any] = {}
-    for name in CONTACT_FIELDS:
+    for name in contacts.CONTACT_FIELDS:
         value = getattr(input, name)
         if value is strawberry.UNSET:
             continue

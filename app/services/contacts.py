@@ -38,6 +38,8 @@ SCALAR_FIELDS = (
     "notes",
     "favorite",
 )
+LIST_FIELDS = ("emails", "phones", "addresses", "tags")
+CONTACT_FIELDS = SCALAR_FIELDS + LIST_FIELDS
 IDENTIFYING_FIELDS = ("first_name", "last_name", "company", "emails", "phones")
 # Primary keys are 32-bit integers on PostgreSQL; a larger one (from a
 # hand-made global ID) names nothing, and must not reach the database.

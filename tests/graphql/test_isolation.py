@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Accounts, GraphQL
-from tests.graphql.test_contacts import (
+from tests.graphql.contact_api import (
     CONTACT,
     CONTACT_FIELDS,
     CREATE,

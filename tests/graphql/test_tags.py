@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Accounts, GraphQL
-from tests.graphql.test_contacts import (
+from tests.graphql.contact_api import (
     create_contact,
     delete,
     node,
