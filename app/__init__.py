@@ -6,11 +6,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.config import config_for, database_url
 from app.extensions import cors, db, jwt, limiter, migrate
+from app.request_id import init_request_ids
+from app.security_headers import init_security_headers
 
 
 def create_app(
@@ -22,6 +25,7 @@ def create_app(
     load_config(app, config_name, test_config)
     configure_logging(app)
     register_extensions(app)
+    register_request_hooks(app)
     register_graphql(app)
     register_health_routes(app)
     register_commands(app)
@@ -39,7 +43,22 @@ def load_config(
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     config_class.validate(app.config)
+
+
+def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options from the settings; explicit
+    SQLALCHEMY_ENGINE_OPTIONS entries win."""
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "hide_parameters": settings["SQLALCHEMY_HIDE_PARAMETERS"],
+    }
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"]
+        }
+    return {**options, **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 
 
 def configure_logging(app: Flask) -> None:
@@ -71,6 +90,24 @@ def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request ids, security headers, and a GraphQL-shaped 413."""
+    init_request_ids(app)
+    init_security_headers(app)
+    app.register_error_handler(RequestEntityTooLarge, body_too_large)
+
+
+def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    message = (
+        f"The request body is larger than the limit of {limit} bytes "
+        "(MAX_CONTENT_LENGTH)."
+    )
+    return {
+        "errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]
+    }, 413
 
 
 def register_graphql(app: Flask) -> None:

@@ -53,6 +53,19 @@ def database_url(raw: str) -> str:
     return raw
 
 
+# Default limits on one request; tests use exactly these, whatever the
+# environment says.
+LIMITS = {
+    "MAX_CONTENT_LENGTH": 100_000,  # bytes
+    "MAX_QUERY_TOKENS": 2000,
+    "MAX_QUERY_DEPTH": 10,
+    "MAX_QUERY_ALIASES": 30,
+    "MAX_QUERY_DIRECTIVES": 50,
+    "MAX_VALIDATION_ERRORS": 10,
+    "MAX_QUERY_COST": 1000,  # nodes: page sizes multiplied down each path
+}
+
+
 class Config:
     """Settings shared by every environment; production values by default."""
 
@@ -66,7 +79,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         env_str("DATABASE_URL", "sqlite:///contacts.db")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Engine options the factory adds to SQLALCHEMY_ENGINE_OPTIONS: test a
+    # pooled connection before use (recovers after a database restart), give
+    # up connecting after this many seconds (libpq's minimum is 2), and keep
+    # bound parameters out of error messages and logs.
+    DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    SQLALCHEMY_HIDE_PARAMETERS = True
 
     ACCESS_TOKEN_TTL = timedelta(seconds=env_int("ACCESS_TOKEN_TTL", 15 * 60))
     REFRESH_TOKEN_TTL = timedelta(
@@ -83,7 +101,23 @@ class Config:
 
     GRAPHIQL = env_bool("GRAPHIQL", False)
     INTROSPECTION = env_bool("INTROSPECTION", False)
+    FIELD_SUGGESTIONS = env_bool("FIELD_SUGGESTIONS", False)
     MASK_ERRORS = True
+
+    # Limits on one request, checked before any resolver runs.
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", LIMITS["MAX_CONTENT_LENGTH"])
+    MAX_QUERY_TOKENS = env_int("MAX_QUERY_TOKENS", LIMITS["MAX_QUERY_TOKENS"])
+    MAX_QUERY_DEPTH = env_int("MAX_QUERY_DEPTH", LIMITS["MAX_QUERY_DEPTH"])
+    MAX_QUERY_ALIASES = env_int("MAX_QUERY_ALIASES", LIMITS["MAX_QUERY_ALIASES"])
+    MAX_QUERY_DIRECTIVES = env_int(
+        "MAX_QUERY_DIRECTIVES", LIMITS["MAX_QUERY_DIRECTIVES"]
+    )
+    MAX_VALIDATION_ERRORS = env_int(
+        "MAX_VALIDATION_ERRORS", LIMITS["MAX_VALIDATION_ERRORS"]
+    )
+    MAX_QUERY_COST = env_int("MAX_QUERY_COST", LIMITS["MAX_QUERY_COST"])
+
+    HSTS_SECONDS = 0
 
     # Argon2id cost: argon2-cffi's RFC 9106 "low memory" profile by default.
     PASSWORD_HASH_TIME_COST = env_int("PASSWORD_HASH_TIME_COST", 3)
@@ -115,7 +149,9 @@ class DevelopmentConfig(Config):
     )
     GRAPHIQL = env_bool("GRAPHIQL", True)
     INTROSPECTION = env_bool("INTROSPECTION", True)
+    FIELD_SUGGESTIONS = env_bool("FIELD_SUGGESTIONS", True)
     MASK_ERRORS = False
+    SQLALCHEMY_HIDE_PARAMETERS = False
 
 
 class TestingConfig(Config):
@@ -127,7 +163,15 @@ class TestingConfig(Config):
     CORS_ORIGINS = ["http://allowed.example"]
     GRAPHIQL = True
     INTROSPECTION = True
+    FIELD_SUGGESTIONS = False
     MASK_ERRORS = True
+    MAX_CONTENT_LENGTH = LIMITS["MAX_CONTENT_LENGTH"]
+    MAX_QUERY_TOKENS = LIMITS["MAX_QUERY_TOKENS"]
+    MAX_QUERY_DEPTH = LIMITS["MAX_QUERY_DEPTH"]
+    MAX_QUERY_ALIASES = LIMITS["MAX_QUERY_ALIASES"]
+    MAX_QUERY_DIRECTIVES = LIMITS["MAX_QUERY_DIRECTIVES"]
+    MAX_VALIDATION_ERRORS = LIMITS["MAX_VALIDATION_ERRORS"]
+    MAX_QUERY_COST = LIMITS["MAX_QUERY_COST"]
     # Cheap hashing keeps the suite fast; production cost is tested separately.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 8
@@ -138,6 +182,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 60 * 60)
 
     @staticmethod
     def validate(settings: Mapping[str, Any]) -> None:

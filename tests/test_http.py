@@ -160,20 +160,29 @@ def test_unexpected_error_is_masked_and_logged(
     monkeypatch.setattr(contact_queries, "list_contacts", raise_secret)
 
     with caplog.at_level(logging.ERROR, logger="app.graphql"):
-        body = gql("{ contacts { totalCount } }", token=token)
+        response = gql.client.post(
+            "/graphql",
+            json={"query": "{ contacts { totalCount } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"},
+        )
 
+    body = response.get_json()
+    assert response.headers["X-Request-ID"] == "req-42"
     assert body["data"] is None
     assert [
         {"message": error["message"], "extensions": error["extensions"]}
         for error in body["errors"]
     ] == [
         {
-            "message": "Unexpected error.",
-            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            "message": "Unexpected error. Request id: req-42.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"},
         }
     ]
     assert "secret detail" not in json.dumps(body)
     logged = [record for record in caplog.records if record.name == "app.graphql"]
+    assert [record.getMessage() for record in logged] == [
+        "unexpected error in contacts (request id req-42)"
+    ]
     assert [str(record.exc_info[1]) for record in logged if record.exc_info] == [
         "secret detail"
     ]
@@ -191,9 +200,13 @@ def test_production_masks_unexpected_errors(
     assert response.status_code == 200
     assert "secret detail" not in response.get_data(as_text=True)
     body = response.get_json()
+    request_id = response.headers["X-Request-ID"]
     assert body["data"] is None
     assert [(e["message"], e["extensions"]) for e in body["errors"]] == [
-        ("Unexpected error.", {"code": "INTERNAL_SERVER_ERROR"})
+        (
+            f"Unexpected error. Request id: {request_id}.",
+            {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
     ]
 
 

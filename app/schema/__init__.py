@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.errors import ErrorCodes, log_unexpected
+from app.schema.limits import Limits, QueryLimits
 from app.schema.node import NodeQuery
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
@@ -35,7 +36,12 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
     """The schema with the extensions `settings` ask for (a Flask config)."""
     settings = settings or {}
     extensions: list[Callable[[], SchemaExtension]] = [
-        partial(ErrorCodes, mask=settings.get("MASK_ERRORS", True))
+        partial(
+            ErrorCodes,
+            mask=settings.get("MASK_ERRORS", True),
+            suggestions=settings.get("FIELD_SUGGESTIONS", False),
+        ),
+        partial(QueryLimits, limits=Limits.from_settings(settings)),
     ]
     if not settings.get("INTROSPECTION", True):
         extensions.append(DisableIntrospection)

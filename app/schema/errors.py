@@ -10,6 +10,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import ApiError
+from app.request_id import current_request_id
+from app.schema.limits import without_suggestion
 
 logger = logging.getLogger("app.graphql")
 
@@ -29,17 +31,30 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         if is_unexpected(error):
             logger.error(
-                "unexpected error in %s",
+                "unexpected error in %s (request id %s)",
                 ".".join(str(part) for part in error.path or ()) or "operation",
+                current_request_id(),
                 exc_info=error.original_error,
             )
 
 
-class ErrorCodes(SchemaExtension):
-    """Rewrites each error of the result into the contract's shape."""
+def masked_message(request_id: str | None) -> str:
+    if request_id is None:
+        return MASKED_MESSAGE
+    return f"{MASKED_MESSAGE} Request id: {request_id}."
 
-    def __init__(self, *, mask: bool) -> None:
+
+class ErrorCodes(SchemaExtension):
+    """Rewrites each error of the result into the contract's shape.
+
+    With `mask`, unexpected errors say only "Unexpected error." and the
+    request id; without `suggestions`, no message ends in "Did you mean …?"
+    (which would let a caller map a schema with introspection off).
+    """
+
+    def __init__(self, *, mask: bool, suggestions: bool = False) -> None:
         self.mask = mask
+        self.suggestions = suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -54,12 +69,16 @@ class ErrorCodes(SchemaExtension):
                 error, original.message, {"code": original.code, **original.extensions}
             )
         if is_unexpected(error):
-            message = MASKED_MESSAGE if self.mask else error.message
-            return self._with(error, message, {"code": INTERNAL})
-        code = (error.extensions or {}).get("code", BAD_USER_INPUT)
-        return self._with(
-            error, error.message, {**(error.extensions or {}), "code": code}
+            request_id = current_request_id()
+            message = masked_message(request_id) if self.mask else error.message
+            return self._with(
+                error, message, {"code": INTERNAL, "requestId": request_id}
+            )
+        message = (
+            error.message if self.suggestions else without_suggestion(error.message)
         )
+        code = (error.extensions or {}).get("code", BAD_USER_INPUT)
+        return self._with(error, message, {**(error.extensions or {}), "code": code})
 
     @staticmethod
     def _with(
