@@ -12,8 +12,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.config import config_for, database_url
 from app.extensions import cors, db, jwt, limiter, migrate
+from app.http_limits import init_http_limits, limit_per_address
 from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
+from app.services.rate_limits import init_rate_limits
 
 
 def create_app(
@@ -80,6 +82,8 @@ def register_extensions(app: Flask) -> None:
         max_age=600,
     )
     limiter.init_app(app)
+    init_http_limits(app)
+    init_rate_limits(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", enable_sqlite_foreign_keys)
@@ -116,14 +120,12 @@ def register_graphql(app: Flask) -> None:
 
     schema = build_schema(app.config)
     app.extensions["graphql_schema"] = schema
-    app.add_url_rule(
-        "/graphql",
-        view_func=ContactsGraphQLView.as_view(
-            "graphql",
-            schema=schema,
-            graphql_ide="graphiql" if app.config["GRAPHIQL"] else None,
-        ),
+    view = ContactsGraphQLView.as_view(
+        "graphql",
+        schema=schema,
+        graphql_ide="graphiql" if app.config["GRAPHIQL"] else None,
     )
+    app.add_url_rule("/graphql", view_func=limit_per_address(view))
 
 
 def register_health_routes(app: Flask) -> None:

@@ -124,9 +124,34 @@ class Config:
     PASSWORD_HASH_MEMORY_COST = env_int("PASSWORD_HASH_MEMORY_COST", 64 * 1024)
     PASSWORD_HASH_PARALLELISM = env_int("PASSWORD_HASH_PARALLELISM", 4)
 
+    # Rate limits (app/services/rate_limits.py): "N/period" strings, several
+    # joined with ";". Counted in RATELIMIT_STORAGE_URI: memory:// is per
+    # process, so production uses Redis, which every worker shares.
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "contacts-api")
+    RATELIMIT_STORAGE_TIMEOUT = float(env_str("RATELIMIT_STORAGE_TIMEOUT", "0.5"))
+    RATELIMIT_LOGIN_PER_IP = env_str("RATELIMIT_LOGIN_PER_IP", "20/minute")
+    RATELIMIT_LOGIN_PER_EMAIL = env_str(
+        "RATELIMIT_LOGIN_PER_EMAIL", "10/minute;100/hour"
+    )
+    RATELIMIT_REGISTER_PER_IP = env_str("RATELIMIT_REGISTER_PER_IP", "20/hour")
+    RATELIMIT_REFRESH_PER_IP = env_str("RATELIMIT_REFRESH_PER_IP", "60/minute")
+    RATELIMIT_PER_TOKEN = env_str("RATELIMIT_PER_TOKEN", "600/minute")
+    # Every /graphql request per client address (app/http_limits.py, through
+    # Flask-Limiter, which shares RATELIMIT_STORAGE_URI and fails open).
+    RATELIMIT_PER_IP = env_str("RATELIMIT_PER_IP", "300/minute")
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Flask-Limiter's own headers would rewrite the Retry-After that the
+    # per-operation rules set; app/http_limits.py sets its own.
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STORAGE_OPTIONS = {
+        "socket_timeout": RATELIMIT_STORAGE_TIMEOUT,
+        "socket_connect_timeout": RATELIMIT_STORAGE_TIMEOUT,
+    }
+    # How many reverse proxies in front of the app set X-Forwarded-For; 0
+    # trusts none and uses the connection's address.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 
@@ -189,6 +214,10 @@ class ProductionConfig(Config):
         Config.validate(settings)
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             check_secret(name, settings.get(name) or "")
+        if "*" in settings["CORS_ORIGINS"]:
+            raise RuntimeError(
+                "CORS_ORIGINS must list the allowed origins, not '*', in production"
+            )
 
 
 def check_secret(name: str, value: str) -> None:

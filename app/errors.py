@@ -80,3 +80,16 @@ class BadUserInput(ApiError):
     """An argument outside the field's rules (page size, malformed ID or cursor)."""
 
     code = "BAD_USER_INPUT"
+
+
+class RateLimited(ApiError):
+    """Too many attempts; `retry_after` whole seconds until the next may pass."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests; try again in {retry_after} seconds.",
+            retryAfter=retry_after,
+        )
+        self.retry_after = retry_after

@@ -32,7 +32,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
-    is_page = response.mimetype == "text/html"
+    # Only GraphiQL gets the looser policy, not every HTML page (error pages).
+    is_page = request.path == "/graphql" and response.mimetype == "text/html"
     headers.setdefault("Content-Security-Policy", GRAPHIQL_CSP if is_page else API_CSP)
     if request.path == "/graphql":
         headers["Cache-Control"] = "no-store"

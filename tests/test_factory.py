@@ -182,3 +182,8 @@ def test_every_environment_refuses_a_token_lifetime_that_is_not_positive(
 ) -> None:
     with pytest.raises(RuntimeError, match=rf"^{name} must be a positive"):
         create_app("testing", {name: timedelta(seconds=seconds)})
+
+
+def test_production_refuses_a_wildcard_cors_origin(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"^CORS_ORIGINS must list"):
+        production_app(tmp_path, CORS_ORIGINS=["*"])

@@ -36,11 +36,7 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
     """The schema with the extensions `settings` ask for (a Flask config)."""
     settings = settings or {}
     extensions: list[Callable[[], SchemaExtension]] = [
-        partial(
-            ErrorCodes,
-            mask=settings.get("MASK_ERRORS", True),
-            suggestions=settings.get("FIELD_SUGGESTIONS", False),
-        ),
+        partial(ErrorCodes, mask=settings.get("MASK_ERRORS", True)),
         partial(QueryLimits, limits=Limits.from_settings(settings)),
     ]
     if not settings.get("INTROSPECTION", True):

@@ -11,6 +11,7 @@ from app.errors import InvalidInput
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
 from app.schema.ids import to_global_id
+from app.schema.ratelimit import RateLimit, count_login, count_refresh, count_register
 from app.services import auth
 from app.services.tokens import IssuedTokens
 
@@ -85,7 +86,10 @@ class AuthQuery:
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation(description="Create an account and sign in to it.")
+    @strawberry.mutation(
+        description="Create an account and sign in to it.",
+        extensions=[RateLimit(count_register)],
+    )
     def register(self, input: RegisterInput) -> AuthPayload:
         try:
             return AuthPayload.from_tokens(
@@ -94,7 +98,10 @@ class AuthMutation:
         except InvalidInput as error:
             return AuthPayload(user_errors=user_errors(error))
 
-    @strawberry.mutation(description="Sign in with email (any case) and password.")
+    @strawberry.mutation(
+        description="Sign in with email (any case) and password.",
+        extensions=[RateLimit(count_login)],
+    )
     def login(self, input: LoginInput) -> AuthPayload:
         try:
             return AuthPayload.from_tokens(auth.login(input.email, input.password))
@@ -102,7 +109,8 @@ class AuthMutation:
             return AuthPayload(user_errors=user_errors(error))
 
     @strawberry.mutation(
-        description="Trade a refresh token for a new pair; the old one is retired."
+        description="Trade a refresh token for a new pair; the old one is retired.",
+        extensions=[RateLimit(count_refresh)],
     )
     def refresh_token(self, refresh_token: str) -> AuthPayload:
         try:
@@ -118,7 +126,8 @@ class AuthMutation:
     ) -> LogoutPayload:
         """An expired or revoked access token in the header does not stop the
         refresh token's login from ending: clients often log out long after
-        their access token expired, and the refresh token proves the login."""
+        their access token expired, and the refresh token proves the login.
+        No rate limit either: ending a login must always work."""
         authentication = info.context.authentication
         refresh = given(refresh_token)
         if authentication.error is not None and refresh is None:

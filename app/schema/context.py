@@ -10,7 +10,8 @@ from flask import Request, Response
 
 from app.errors import NotAuthenticated
 from app.models import User
-from app.services import contacts, tokens
+from app.schema.ratelimit import retry_after_header
+from app.services import contacts, rate_limits, tokens
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,20 @@ class Context:
 
     @property
     def viewer(self) -> User | None:
-        """The signed-in user; None without a token; UNAUTHENTICATED with a bad one."""
-        if self.authentication.error is not None:
-            raise self.authentication.error
-        return self.authentication.user
+        """The signed-in user; None without a token; UNAUTHENTICATED with a bad one.
+
+        Root fields' resolvers call this (or `require_viewer`) once each, and
+        each call counts once against the login's per-token rate limit: one
+        authenticated field execution, so aliases and repeated mutations in a
+        document each count, while nested fields (a page of contacts and
+        their tags) cost nothing more. Code below the root uses `_signed_in`.
+        """
+        user = self._signed_in()
+        session_id = self.authentication.session_id
+        if session_id is not None:
+            with retry_after_header(self.response):
+                rate_limits.token_use(session_id)
+        return user
 
     def require_viewer(self) -> User:
         viewer = self.viewer
@@ -54,10 +65,18 @@ class Context:
             raise NotAuthenticated.required()
         return viewer
 
+    def _signed_in(self) -> User | None:
+        if self.authentication.error is not None:
+            raise self.authentication.error
+        return self.authentication.user
+
     @cached_property
     def tag_contact_counts(self) -> dict[int, int]:
         """Contact counts of all the viewer's tags, one query per request."""
-        return contacts.tag_contact_counts(self.require_viewer().id)
+        user = self._signed_in()
+        if user is None:
+            raise NotAuthenticated.required()
+        return contacts.tag_contact_counts(user.id)
 
     def forget_tag_counts(self) -> None:
         """Drop the cached counts after a write: one operation may run several

@@ -11,7 +11,6 @@ from strawberry.extensions import SchemaExtension
 
 from app.errors import ApiError
 from app.request_id import current_request_id
-from app.schema.limits import without_suggestion
 
 logger = logging.getLogger("app.graphql")
 
@@ -48,13 +47,11 @@ class ErrorCodes(SchemaExtension):
     """Rewrites each error of the result into the contract's shape.
 
     With `mask`, unexpected errors say only "Unexpected error." and the
-    request id; without `suggestions`, no message ends in "Did you mean …?"
-    (which would let a caller map a schema with introspection off).
+    request id.
     """
 
-    def __init__(self, *, mask: bool, suggestions: bool = False) -> None:
+    def __init__(self, *, mask: bool) -> None:
         self.mask = mask
-        self.suggestions = suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -74,11 +71,10 @@ class ErrorCodes(SchemaExtension):
             return self._with(
                 error, message, {"code": INTERNAL, "requestId": request_id}
             )
-        message = (
-            error.message if self.suggestions else without_suggestion(error.message)
-        )
         code = (error.extensions or {}).get("code", BAD_USER_INPUT)
-        return self._with(error, message, {**(error.extensions or {}), "code": code})
+        return self._with(
+            error, error.message, {**(error.extensions or {}), "code": code}
+        )
 
     @staticmethod
     def _with(

@@ -2,10 +2,14 @@
 
 import base64
 import binascii
+import re
 
 from app.errors import BadUserInput
 
 NODE_TYPES = frozenset({"User", "Contact", "Tag"})
+# Python's base64 decoder skips characters outside the alphabet, so an ID
+# with junk inside would still decode: only the alphabet itself is accepted.
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -16,6 +20,8 @@ def from_global_id(global_id: str, argument: str = "id") -> tuple[str, int]:
     """The (type name, primary key) an ID stands for; BAD_USER_INPUT if it is
     not one of ours."""
     try:
+        if not BASE64URL.fullmatch(global_id):
+            raise ValueError("not base64url")
         padded = global_id + "=" * (-len(global_id) % 4)
         decoded = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
         type_name, _, raw_pk = decoded.partition(":")

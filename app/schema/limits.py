@@ -4,14 +4,14 @@ Parsing stops after `MAX_QUERY_TOKENS` tokens. Validation then counts
 directives (one error for a flood, where graphql-core would report each
 repeat), checks depth and aliases with the rest of the spec's rules, returns
 at most `MAX_VALIDATION_ERRORS` errors, and leaves out "Did you mean …?"
-suggestions unless `FIELD_SUGGESTIONS` is on. Last comes the query cost: in
-the spirit of GitHub's node limit, the sum over every connection field of the
-product of the page sizes (`first`/`last`) down its path.
+suggestions unless `FIELD_SUGGESTIONS` is on (in variable values too, which
+are coerced here). Last comes the query cost: in the spirit of GitHub's node
+limit, the sum over every connection field of the product of the page sizes
+(`first`/`last`) down its path.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +28,8 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     Visitor,
+    get_operation_ast,
+    get_variable_values,
     visit,
 )
 from graphql.language import IntValueNode, ValueNode
@@ -42,7 +44,6 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.config import LIMITS
 
-SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?$")
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none.
 CONNECTION_DEFAULT_SIZES = {"contacts": 20}
@@ -75,11 +76,6 @@ class Limits:
             max_cost=get("MAX_QUERY_COST"),
             suggestions=bool(settings.get("FIELD_SUGGESTIONS", False)),
         )
-
-
-def without_suggestion(message: str) -> str:
-    """`message` without graphql-core's trailing "Did you mean …?" hint."""
-    return SUGGESTION.sub("", message)
 
 
 class QueryLimits(SchemaExtension):
@@ -131,7 +127,22 @@ class QueryLimits(SchemaExtension):
         )
         if errors:
             return errors
-        cost = query_cost(document, variables, self.execution_context.operation_name)
+        operation_name = self.execution_context.operation_name
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return []  # execution reports the missing or ambiguous operation
+        # Coerce the variables as execution will (defaults, whole floats for
+        # Int), so that the cost sees the page sizes that would run.
+        coerced = get_variable_values(
+            self.execution_context.schema._schema,
+            operation.variable_definitions or (),
+            dict(variables),
+            max_errors=limits.max_validation_errors,
+            hide_suggestions=not limits.suggestions,
+        )
+        if isinstance(coerced, list):
+            return coerced
+        cost = query_cost(document, coerced.coerced, operation_name)
         if cost > limits.max_cost:
             return [
                 GraphQLError(

@@ -9,7 +9,7 @@ from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, User
 from app.services import passwords, tokens
-from app.services.text import clean_email, clean_text
+from app.services.text import clean_email, clean_text, unusable_characters
 from app.services.transaction import transactional
 
 NAME_MAX_LENGTH = 100
@@ -27,7 +27,7 @@ def register(email: str, password: str, name: str | None) -> tokens.IssuedTokens
     errors: list[FieldError] = []
     normalized = clean_email(email, EMAIL_FIELD, errors)
     clean_name = clean_text(name, ("input", "name"), NAME_MAX_LENGTH, errors)
-    errors += passwords.password_problems(password, email, PASSWORD_FIELD)
+    errors += _password_problems(password, email)
     if normalized and _email_taken(normalized):
         errors.append(_taken())
     if errors:
@@ -48,6 +48,14 @@ def register(email: str, password: str, name: str | None) -> tokens.IssuedTokens
     return tokens.start_session(user)
 
 
+def _password_problems(password: str, email: str) -> list[FieldError]:
+    unusable = unusable_characters(password)
+    if unusable is not None:
+        message = f"Must not contain {unusable}."
+        return [FieldError(PASSWORD_FIELD, message, UserErrorCode.INVALID)]
+    return passwords.password_problems(password, email, PASSWORD_FIELD)
+
+
 def _email_taken(email: str) -> bool:
     found = db.session.scalar(select(User.id).where(User.email_key == email_key(email)))
     return found is not None
@@ -62,9 +70,12 @@ def _taken() -> FieldError:
 @transactional
 def login(email: str, password: str) -> tokens.IssuedTokens:
     """Tokens for the account, or INVALID_CREDENTIALS, the same (and in about
-    the same time) whether the email is unknown or the password wrong."""
+    the same time) whether the email is unknown or the password wrong. A
+    password no account can have (see `register`) is simply wrong."""
     user = _find_account(email)
-    if not passwords.verify_password(user.password_hash if user else None, password):
+    if unusable_characters(password) is not None or not passwords.verify_password(
+        user.password_hash if user else None, password
+    ):
         raise InvalidInput.single(
             None, "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
         )
@@ -75,9 +86,9 @@ def login(email: str, password: str) -> tokens.IssuedTokens:
 
 
 def _find_account(email: str) -> User | None:
-    """The account of `email`, if any. An email holding NUL matches none
-    (PostgreSQL refuses NUL in a query parameter)."""
-    if "\x00" in email:
+    """The account of `email`, if any. An email no database can compare
+    (NUL, a lone surrogate) matches none."""
+    if unusable_characters(email) is not None:
         return None
     return db.session.scalar(select(User).where(User.email_key == email_key(email)))
 

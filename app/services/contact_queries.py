@@ -24,6 +24,7 @@ from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
 from app.services.contacts import CONTACT_RELATIONS
+from app.services.text import unusable_characters
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -31,6 +32,7 @@ FILTER_TEXT_MAX_LENGTH = 200
 PHONE_LIKE = re.compile(r"^[\d\s()+./-]+$")
 MIN_PHONE_DIGITS = 3
 MAX_ROW_ID = 2**63 - 1  # the largest id a 64-bit integer column holds
+CURSOR_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 class OrderField(Enum):
@@ -108,6 +110,10 @@ class Cursor:
     @classmethod
     def decode(cls, encoded: str, order: OrderField, argument: str) -> Cursor:
         invalid = BadUserInput(f"`{argument}` is not a valid cursor.")
+        # Strict: b64decode would otherwise skip characters outside the
+        # alphabet, and take "<cursor>\0" or "<cur sor>" for the cursor.
+        if not CURSOR_CHARACTERS.fullmatch(encoded):
+            raise invalid
         try:
             padded = encoded + "=" * (-len(encoded) % 4)
             name, raw_key, row_id = json.loads(base64.urlsafe_b64decode(padded))
@@ -245,16 +251,17 @@ def _since(moment: datetime) -> datetime:
 
 
 def _filter_text(value: str | None, argument: str) -> str | None:
-    """The trimmed text of a filter argument, None when blank. Too long or
-    with NUL (which PostgreSQL cannot compare) is BAD_USER_INPUT."""
+    """The trimmed text of a filter argument, None when blank. Too long, or
+    with characters no database can compare, is BAD_USER_INPUT."""
     if value is None:
         return None
     if len(value) > FILTER_TEXT_MAX_LENGTH:
         raise BadUserInput(
             f"`{argument}` must be at most {FILTER_TEXT_MAX_LENGTH} characters."
         )
-    if "\x00" in value:
-        raise BadUserInput(f"`{argument}` must not contain NUL characters.")
+    unusable = unusable_characters(value)
+    if unusable is not None:
+        raise BadUserInput(f"`{argument}` must not contain {unusable}.")
     return value.strip() or None
 
 

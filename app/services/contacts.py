@@ -23,6 +23,7 @@ from app.models import (
     PhoneNumber,
     PostalAddress,
     Tag,
+    User,
     contact_tags,
     utcnow,
 )
@@ -93,6 +94,8 @@ def tag_contact_counts(user_id: int) -> dict[int, int]:
 
 @transactional
 def create_contact(user_id: int, fields: Mapping[str, Any]) -> Contact:
+    if fields.get("tags"):
+        _take_turns_with_tags(user_id)
     cleaned = _clean(fields, current={})
     now = utcnow()
     contact = Contact(user_id=user_id, favorite=False, created_at=now, updated_at=now)
@@ -113,6 +116,8 @@ def update_contact(
 
     `version` and `updatedAt` move only when something actually changed.
     """
+    if "tags" in fields:
+        _take_turns_with_tags(user_id)
     contact = _owned_contact(user_id, contact_id, ("input", "id"))
     if expected_version is not None and expected_version != contact.version:
         raise _conflict(
@@ -130,19 +135,36 @@ def update_contact(
         raise _conflict(
             "The contact was changed by another request; reload it and try again."
         ) from None
-    _delete_unused_tags(user_id)
+    if "tags" in cleaned:
+        _delete_unused_tags(user_id)
     return contact
 
 
 @transactional
 def delete_contact(user_id: int, contact_id: int | None) -> int:
     """Delete the user's contact; returns its id."""
+    _take_turns_with_tags(user_id)
     contact = _owned_contact(user_id, contact_id, ("id",))
     deleted_id = contact.id
     db.session.delete(contact)
     db.session.flush()
     _delete_unused_tags(user_id)
     return deleted_id
+
+
+def _take_turns_with_tags(user_id: int) -> None:
+    """Wait for the user's other writes that attach or release tags, and hold
+    theirs back until this transaction ends.
+
+    A tag is deleted when its last contact lets go of it. Without turns, a
+    request could attach a tag that another request is deleting (a foreign
+    key error), or have the link it just made deleted along with the tag.
+    The lock is the user's row (FOR NO KEY UPDATE, which inserts referring
+    to the user do not wait for); SQLite runs one write at a time anyway.
+    """
+    db.session.execute(
+        select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+    )
 
 
 def _owned_contact(

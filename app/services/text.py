@@ -1,23 +1,38 @@
 """Cleaning and length rules shared by every text input."""
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 
 from app.errors import FieldError, UserErrorCode
 
 Path = tuple[str, ...]
 EMAIL_MAX_LENGTH = 254
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unusable_characters(value: str) -> str | None:
+    """What in `value` no database can store or compare, if anything: NUL
+    (PostgreSQL refuses it) or a lone surrogate, which JSON's "\\ud800"
+    escape can carry and which no UTF-8 encoder accepts."""
+    if "\x00" in value:
+        return "NUL characters"
+    if SURROGATE.search(value):
+        return "unpaired surrogates (invalid Unicode)"
+    return None
 
 
 def clean_text(
     value: str | None, path: Path, max_length: int, errors: list[FieldError]
 ) -> str | None:
     """Trim `value`; blank becomes None. Records a FieldError when it is too
-    long or holds a NUL character (which PostgreSQL cannot store)."""
+    long or holds characters that cannot be stored (`unusable_characters`)."""
     if value is None:
         return None
-    if "\x00" in value:
+    unusable = unusable_characters(value)
+    if unusable is not None:
         errors.append(
-            FieldError(path, "Must not contain NUL characters.", UserErrorCode.INVALID)
+            FieldError(path, f"Must not contain {unusable}.", UserErrorCode.INVALID)
         )
         return None
     value = value.strip()

@@ -50,7 +50,12 @@ def _ttl(setting: str) -> timedelta:
 
 
 def start_session(user: User) -> IssuedTokens:
-    """Open a new login for `user` and issue its first pair of tokens."""
+    """Open a new login for `user` and issue its first pair of tokens.
+
+    Deletes the user's expired logins first, so their records go away even
+    when nobody runs `flask prune-tokens` (one indexed delete per sign-in).
+    """
+    prune_expired(user_id=user.id)
     session = AuthSession(
         id=str(uuid.uuid4()), user_id=user.id, expires_at=utcnow() + refresh_ttl()
     )
@@ -169,6 +174,8 @@ def session_of_refresh_token(encoded: str) -> AuthSession | None:
     """The session a refresh token belongs to, even when it has expired
     (logging out with an expired token is harmless and should succeed)."""
     try:
+        if not encoded.isascii():  # pyjwt fails on lone surrogates otherwise
+            raise pyjwt.InvalidTokenError("not a JWT")
         claims = decode_token(encoded, allow_expired=True)
     except (pyjwt.InvalidTokenError, JWTExtendedException):
         raise _invalid_refresh_token("The refresh token is invalid.") from None
@@ -182,11 +189,13 @@ def revoke_session(session: AuthSession) -> None:
         session.revoked_at = utcnow()
 
 
-def prune_expired(now: datetime | None = None) -> int:
+def prune_expired(now: datetime | None = None, user_id: int | None = None) -> int:
     """Delete sessions (and so their refresh tokens) that can no longer be
-    used; returns how many went."""
-    cutoff = now or utcnow()
-    return _rowcount(delete(AuthSession).where(AuthSession.expires_at < cutoff))
+    used, all of them or only `user_id`'s; returns how many went."""
+    statement = delete(AuthSession).where(AuthSession.expires_at < (now or utcnow()))
+    if user_id is not None:
+        statement = statement.where(AuthSession.user_id == user_id)
+    return _rowcount(statement)
 
 
 def _rowcount(statement: Executable) -> int:

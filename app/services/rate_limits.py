@@ -1,0 +1,187 @@
+"""Rate limits: how often one client may sign in, register or refresh a
+token, and how hard one login may use the API.
+
+The counts live in `RATELIMIT_STORAGE_URI`: `memory://` counts in each
+process (and each app object) on its own; Redis shares the counts between
+workers and hosts. Every key starts with `RATELIMIT_KEY_PREFIX`, and the
+client's value (address, email, login id) is stored only as a digest.
+
+Each rule is a setting in the `limits` notation, e.g. "10/minute;100/hour"
+(every limit must hold). The strategy is a moving window: "10/minute" means
+at most 10 attempts in any 60 seconds, without the burst of 20 around a
+window boundary that fixed windows allow. A refused attempt is not counted,
+so waiting `retryAfter` seconds is always enough.
+
+When the storage is down, the sign-in rules fail closed (RATE_LIMITED with
+`STORAGE_DOWN_RETRY_AFTER`: guessing passwords must not get easier because
+Redis went away) and the per-login rule fails open (signed-in users keep
+working). Either way a warning names the rule and the error's type, never
+the storage URI or the driver's message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from limits import RateLimitItem, parse_many
+from limits.errors import ConfigurationError, StorageError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.errors import RateLimited
+from app.services.auth import email_key
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "rate_limits"
+DEFAULT_KEY_PREFIX = "contacts-api"
+DEFAULT_STORAGE_TIMEOUT = 0.5  # seconds, for each connect and each reply
+STORAGE_DOWN_RETRY_AFTER = 30  # seconds, when a fail-closed rule cannot count
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # part of the storage key
+    setting: str  # the config key holding the limits
+    default: str
+    fail_open: bool = False  # when the storage is down: let through, or refuse
+
+
+LOGIN_PER_IP = Rule("login-ip", "RATELIMIT_LOGIN_PER_IP", "20/minute")
+LOGIN_PER_EMAIL = Rule("login-email", "RATELIMIT_LOGIN_PER_EMAIL", "10/minute;100/hour")
+REGISTER_PER_IP = Rule("register-ip", "RATELIMIT_REGISTER_PER_IP", "20/hour")
+REFRESH_PER_IP = Rule("refresh-ip", "RATELIMIT_REFRESH_PER_IP", "60/minute")
+PER_TOKEN = Rule("token", "RATELIMIT_PER_TOKEN", "600/minute", fail_open=True)
+RULES = (LOGIN_PER_IP, LOGIN_PER_EMAIL, REGISTER_PER_IP, REFRESH_PER_IP, PER_TOKEN)
+
+
+class RateLimits:
+    """One app's limiter: where the counts live, and each rule's limits."""
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.prefix = str(settings.get("RATELIMIT_KEY_PREFIX", DEFAULT_KEY_PREFIX))
+        self.limits = {rule: _parse(rule, settings) for rule in RULES}
+        self.limiter = (
+            MovingWindowRateLimiter(_storage(settings))
+            if settings.get("RATELIMIT_ENABLED", True)
+            else None
+        )
+
+    def hit(self, rule: Rule, key: str) -> None:
+        """Count one attempt by `key` (an address, an email, a login id)
+        under `rule`; RateLimited when over one of its limits (the refused
+        attempt does not count against that limit)."""
+        if self.limiter is None:
+            return
+        identifiers = (self.prefix, rule.name, _digest(key))
+        try:
+            for item in self.limits[rule]:
+                if not self.limiter.hit(item, *identifiers):
+                    raise RateLimited(self._retry_after(item, identifiers))
+        except StorageError as error:
+            logger.warning(
+                "rate-limit storage unavailable (%s); %s %s",
+                type(error.storage_error).__name__,
+                "allowing" if rule.fail_open else "refusing",
+                rule.name,
+            )
+            if not rule.fail_open:
+                raise RateLimited(STORAGE_DOWN_RETRY_AFTER) from None
+
+    def _retry_after(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> int:
+        """Whole seconds until the oldest attempt in the window leaves it
+        (to the millisecond first: Redis hands the time back with 14
+        significant digits, which would otherwise make 60 s into 61)."""
+        assert self.limiter is not None
+        reset = self.limiter.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(round(reset - time.time(), 3)))
+
+
+def _parse(rule: Rule, settings: Mapping[str, Any]) -> list[RateLimitItem]:
+    value = settings.get(rule.setting, rule.default)
+    try:
+        return parse_many(value)
+    except ValueError:
+        raise RuntimeError(
+            f"{rule.setting} must be limits like '10/minute;100/hour', not {value!r}"
+        ) from None
+
+
+def _storage(settings: Mapping[str, Any]) -> Storage:
+    """The storage of RATELIMIT_STORAGE_URI. Redis gets socket timeouts (a
+    `?socket_timeout=` in the URI wins), so a hung server cannot hang every
+    login; errors are wrapped as StorageError for `hit` to handle."""
+    uri = str(settings.get("RATELIMIT_STORAGE_URI", "memory://"))
+    options: dict[str, float] = {}
+    if urlsplit(uri).scheme.startswith(("redis", "valkey")):
+        timeout = float(
+            settings.get("RATELIMIT_STORAGE_TIMEOUT", DEFAULT_STORAGE_TIMEOUT)
+        )
+        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    try:
+        storage = storage_from_string(uri, wrap_exceptions=True, **options)
+    except ConfigurationError:
+        # The library's message quotes the URI, which may hold a password.
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is not a storage the limits library knows "
+            "(memory://, redis://host:port/db, ...)"
+        ) from None
+    assert isinstance(storage, Storage)  # a synchronous storage
+    return storage
+
+
+def _digest(key: str) -> str:
+    """A fixed-length stand-in for `key`: no emails or addresses in the
+    storage, and no '/' from user input in the key. `surrogatepass` because
+    JSON can carry lone surrogates, which strict UTF-8 refuses."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def init_rate_limits(app: Flask) -> None:
+    """Build the app's limiter now, so bad settings stop the start-up, and
+    trust `TRUSTED_PROXY_COUNT` proxies' X-Forwarded-For for the client
+    address (0, the default, trusts none: a client could otherwise pick a
+    fresh address for every attempt). Only X-Forwarded-For: the other
+    X-Forwarded-* headers are not the limiter's to trust."""
+    app.extensions[EXTENSION] = RateLimits(app.config)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=0
+        )
+
+
+def current() -> RateLimits:
+    """The current app's limiter (built by `init_rate_limits`)."""
+    limits: RateLimits = current_app.extensions[EXTENSION]
+    return limits
+
+
+def login_attempt(address: str, email: str) -> None:
+    """A login: counted per client address and per account, whatever the
+    address (one email tried from many addresses is still one account)."""
+    limits = current()
+    limits.hit(LOGIN_PER_IP, address)
+    limits.hit(LOGIN_PER_EMAIL, email_key(email))
+
+
+def register_attempt(address: str) -> None:
+    current().hit(REGISTER_PER_IP, address)
+
+
+def refresh_attempt(address: str) -> None:
+    current().hit(REFRESH_PER_IP, address)
+
+
+def token_use(session_id: str) -> None:
+    """One authenticated field executed with a login's access token."""
+    current().hit(PER_TOKEN, session_id)

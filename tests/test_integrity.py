@@ -1,0 +1,840 @@
+"""Data integrity: races between requests (on PostgreSQL), deleting a user
+(on both databases), and every string input stored verbatim or refused
+cleanly, never with an INTERNAL_SERVER_ERROR."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import func, make_url, select, text
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from app.services import auth, contacts
+from tests.conftest import DEFAULT_PASSWORD, REGISTER, GraphQL
+from tests.graphql.contact_api import CONTACT, CREATE, UPDATE
+
+on_postgresql = pytest.mark.parametrize(
+    "database",
+    [pytest.param("postgresql", marks=pytest.mark.postgresql)],
+    indirect=True,
+)
+THREADS = 8
+WAIT_LIMIT = 20.0  # seconds; only reached when something is broken
+POLL = 0.01
+
+LOGIN = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) { accessToken refreshToken userErrors { field code } }
+}
+"""
+REFRESH = """
+mutation Refresh($token: String!) {
+  refreshToken(refreshToken: $token) { refreshToken userErrors { field code } }
+}
+"""
+LOGOUT = """
+mutation Logout($token: String) {
+  logout(refreshToken: $token) { ok userErrors { field code } }
+}
+"""
+DELETE = """
+mutation Delete($id: ID!) {
+  deleteContact(id: $id) { deletedId userErrors { field code } }
+}
+"""
+CONTACTS = """
+query Contacts($filter: ContactFilter, $after: String, $before: String) {
+  contacts(filter: $filter, after: $after, before: $before) { totalCount }
+}
+"""
+NODE = "query Node($id: ID!) { node(id: $id) { id } }"
+TAGS = "{ tags { name contactCount } }"
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def libpq_dsn(url: str) -> str:
+    return (
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """How many rows each table holds."""
+    with app.app_context():
+        return {
+            name: db.session.scalar(select(func.count()).select_from(table)) or 0
+            for name, table in db.metadata.tables.items()
+        }
+
+
+def register(gql: GraphQL, email: str) -> dict[str, Any]:
+    payload: dict[str, Any] = gql.data(
+        REGISTER, {"input": {"email": email, "password": DEFAULT_PASSWORD}}
+    )["register"]
+    assert payload["userErrors"] == []
+    return payload
+
+
+def create(gql: GraphQL, token: str, input: dict[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = gql.data(CREATE, {"input": input}, token)["createContact"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    contact: dict[str, Any] = payload["contact"]
+    return contact
+
+
+def in_threads(
+    app: Flask, names: list[str], work: Callable[[GraphQL, int], Any]
+) -> list[Any]:
+    """Run `work(gql, index)` once per name, each in its own thread with its own
+    test client (so its own app context and database session), started
+    together; returns the results in order and re-raises a thread's error."""
+    start = threading.Barrier(len(names))
+    results: list[Any] = [None] * len(names)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            start.wait(WAIT_LIMIT)
+            results[index] = work(GraphQL(app.test_client()), index)
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=(index,), name=name)
+        for index, name in enumerate(names)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_LIMIT * 2)
+    assert not [thread.name for thread in threads if thread.is_alive()]
+    if errors:
+        raise errors[0]
+    return results
+
+
+class Rendezvous:
+    """A meeting point inside the app's code for `parties` racing requests.
+
+    A request that reaches it waits until every party has reached it too or
+    is blocked on a database lock, so the race happens on every run rather
+    than by luck, and an app that makes the requests take turns (holding the
+    others on a lock before this point) does not deadlock the test. Once
+    open it stays open; `timed_out` says that it had to give up waiting.
+    """
+
+    def __init__(self, parties: int, database_url: str) -> None:
+        self.parties = parties
+        self.arrived = 0
+        self.opened = False
+        self.timed_out = False
+        self.condition = threading.Condition()
+        self.admin = psycopg.connect(libpq_dsn(database_url), autocommit=True)
+
+    def arrive(self) -> None:
+        deadline = time.monotonic() + WAIT_LIMIT
+        with self.condition:
+            self.arrived += 1
+            while not self.opened:
+                if self.arrived + self._waiting_on_locks() >= self.parties:
+                    self.opened = True
+                elif time.monotonic() > deadline:
+                    self.opened = self.timed_out = True
+                else:
+                    self.condition.wait(POLL)
+            self.condition.notify_all()
+
+    def wait_for_arrivals(self, count: int) -> None:
+        deadline = time.monotonic() + WAIT_LIMIT
+        with self.condition:
+            while self.arrived < count and time.monotonic() < deadline:
+                self.condition.wait(POLL)
+            assert self.arrived >= count, "no request reached the meeting point"
+
+    def _waiting_on_locks(self) -> int:
+        row = self.admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        assert row is not None
+        waiting: int = row[0]
+        return waiting
+
+    def close(self) -> None:
+        self.admin.close()
+
+
+@pytest.fixture
+def rendezvous(app: Flask) -> Iterator[Callable[[int], Rendezvous]]:
+    made: list[Rendezvous] = []
+
+    def make(parties: int) -> Rendezvous:
+        made.append(Rendezvous(parties, app.config["SQLALCHEMY_DATABASE_URI"]))
+        return made[-1]
+
+    yield make
+    for meeting in made:
+        meeting.close()
+
+
+def meet_at(
+    monkeypatch: pytest.MonkeyPatch,
+    module: ModuleType,
+    name: str,
+    meeting: Rendezvous,
+    *,
+    before: bool = False,
+    thread: str | None = None,
+) -> None:
+    """Make `module.name` stop at `meeting` after it returns (or `before` it
+    runs), in every thread or only in the thread named `thread`."""
+    original = getattr(module, name)
+
+    def stop() -> None:
+        if thread is None or threading.current_thread().name == thread:
+            meeting.arrive()
+
+    def stopping(*args: Any, **kwargs: Any) -> Any:
+        if before:
+            stop()
+        result = original(*args, **kwargs)
+        if not before:
+            stop()
+        return result
+
+    monkeypatch.setattr(module, name, stopping)
+
+
+# --- races ---------------------------------------------------------------------
+
+
+@on_postgresql
+def test_concurrent_updates_with_one_expected_version_let_exactly_one_win(
+    app: Flask,
+    gql: GraphQL,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = register(gql, "ada@example.com")["accessToken"]
+    contact = create(gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]})
+    # Every request reads version 1 before any of them writes.
+    meeting = rendezvous(THREADS)
+    meet_at(monkeypatch, contacts, "_owned_contact", meeting)
+
+    def write(gql: GraphQL, index: int) -> dict[str, Any]:
+        input = {
+            "id": contact["id"],
+            "expectedVersion": 1,
+            "notes": f"writer {index}",
+            "emails": [{"value": f"writer{index}@example.com"}],
+        }
+        payload: dict[str, Any] = gql.data(UPDATE, {"input": input}, token)[
+            "updateContact"
+        ]
+        return payload
+
+    payloads = in_threads(app, [f"writer-{i}" for i in range(THREADS)], write)
+
+    assert not meeting.timed_out
+    winners = [i for i, payload in enumerate(payloads) if payload["contact"]]
+    assert len(winners) == 1
+    [winner] = winners
+    assert payloads[winner]["userErrors"] == []
+    assert payloads[winner]["contact"]["version"] == 2
+    for index, payload in enumerate(payloads):
+        if index != winner:
+            assert payload["contact"] is None
+            assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+                (["input", "expectedVersion"], "CONFLICT")
+            ]
+    stored = gql.data(CONTACT, {"id": contact["id"]}, token)["contact"]
+    assert (stored["version"], stored["notes"], stored["emails"]) == (
+        2,
+        f"writer {winner}",
+        [{"value": f"writer{winner}@example.com", "label": None, "primary": True}],
+    )
+    assert row_counts(app)["contact_emails"] == 1
+
+
+@on_postgresql
+def test_one_email_registered_at_once_from_many_requests_is_taken_for_all_but_one(
+    app: Flask,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every request finds the email free before any of them inserts it.
+    meeting = rendezvous(THREADS)
+    meet_at(monkeypatch, auth, "_email_taken", meeting)
+
+    def sign_up(gql: GraphQL, index: int) -> dict[str, Any]:
+        email = "Ada@Example.com" if index % 2 else "ada@example.COM"
+        body = gql(REGISTER, {"input": {"email": email, "password": DEFAULT_PASSWORD}})
+        assert "errors" not in body, body["errors"]
+        payload: dict[str, Any] = body["data"]["register"]
+        return payload
+
+    payloads = in_threads(app, [f"sign-up-{i}" for i in range(THREADS)], sign_up)
+
+    assert not meeting.timed_out
+    succeeded = [payload for payload in payloads if payload["accessToken"]]
+    refused = [payload for payload in payloads if not payload["accessToken"]]
+    assert len(succeeded) == 1
+    assert succeeded[0]["userErrors"] == []
+    assert [
+        [(e["field"], e["code"]) for e in payload["userErrors"]] for payload in refused
+    ] == [[(["input", "email"], "TAKEN")]] * (THREADS - 1)
+    counts = row_counts(app)
+    assert (counts["users"], counts["auth_sessions"]) == (1, 1)
+
+
+@on_postgresql
+def test_one_new_tag_on_many_contacts_at_once_is_created_once(
+    app: Flask,
+    gql: GraphQL,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = register(gql, "ada@example.com")["accessToken"]
+    # Every request finds no tag "Work" and sets out to create it.
+    meeting = rendezvous(THREADS)
+    meet_at(monkeypatch, contacts, "_create_tag", meeting, before=True)
+
+    def tag(gql: GraphQL, index: int) -> dict[str, Any]:
+        input = {"firstName": f"Person {index}", "tags": ["Work"]}
+        body = gql(CREATE, {"input": input}, token)
+        assert "errors" not in body, body["errors"]
+        payload: dict[str, Any] = body["data"]["createContact"]
+        return payload
+
+    payloads = in_threads(app, [f"tagger-{i}" for i in range(THREADS)], tag)
+
+    assert not meeting.timed_out
+    assert [payload["userErrors"] for payload in payloads] == [[]] * THREADS
+    assert {payload["contact"]["tags"][0]["name"] for payload in payloads} == {"Work"}
+    assert gql.data(TAGS, token=token)["tags"] == [
+        {"name": "Work", "contactCount": THREADS}
+    ]
+    counts = row_counts(app)
+    assert (counts["tags"], counts["contact_tags"]) == (1, THREADS)
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("first", "stop_at"),
+    [
+        # The new contact has found the tag when the old one lets go of it.
+        ("attach", "_tags_named"),
+        # The old contact has let go of the tag, and deleted it as unused,
+        # when the new contact looks for it.
+        ("release", "_delete_unused_tags"),
+    ],
+    ids=["released-after-lookup", "lookup-after-release"],
+)
+def test_a_tag_released_while_another_contact_takes_it_is_kept(
+    app: Flask,
+    gql: GraphQL,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+    stop_at: str,
+) -> None:
+    token = register(gql, "ada@example.com")["accessToken"]
+    old = create(gql, token, {"firstName": "Old", "tags": ["Work"]})
+    meeting = rendezvous(2)
+    meet_at(monkeypatch, contacts, stop_at, meeting, thread=first)
+    requests = {
+        "attach": (CREATE, {"firstName": "New", "tags": ["Work"]}, "createContact"),
+        "release": (UPDATE, {"id": old["id"], "tags": []}, "updateContact"),
+    }
+    names = [first, "release" if first == "attach" else "attach"]
+
+    def send(gql: GraphQL, index: int) -> dict[str, Any]:
+        if index == 1:
+            meeting.wait_for_arrivals(1)
+        query, input, field = requests[names[index]]
+        body = gql(query, {"input": input}, token)
+        if index == 1:
+            meeting.arrive()
+        assert "errors" not in body, body["errors"]
+        payload: dict[str, Any] = body["data"][field]
+        return payload
+
+    payloads = dict(zip(names, in_threads(app, names, send), strict=True))
+
+    assert not meeting.timed_out
+    assert payloads["release"]["userErrors"] == []
+    assert payloads["release"]["contact"]["tags"] == []
+    assert payloads["attach"]["userErrors"] == []
+    new_id = payloads["attach"]["contact"]["id"]
+    stored = gql.data(CONTACT, {"id": new_id}, token)["contact"]
+    assert stored["tags"] == [{"name": "Work", "contactCount": 1}]
+    assert gql.data(TAGS, token=token)["tags"] == [{"name": "Work", "contactCount": 1}]
+    counts = row_counts(app)
+    assert (counts["tags"], counts["contact_tags"]) == (1, 1)
+
+
+# --- deleting a user -------------------------------------------------------------
+
+
+def test_sqlite_connections_enforce_foreign_keys(tmp_path: Any) -> None:
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db"}
+    )
+    with app.app_context():
+        with db.engine.connect() as one, db.engine.connect() as two:
+            assert one.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert two.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+# Every table holds a user's data; a new table must be added here, and to
+# what a user's deletion removes.
+USER_TABLES = {
+    "users",
+    "contacts",
+    "contact_emails",
+    "contact_phones",
+    "contact_addresses",
+    "tags",
+    "contact_tags",
+    "auth_sessions",
+    "refresh_tokens",
+}
+
+
+EVERYTHING = """
+{
+  me { email }
+  contacts {
+    nodes {
+      id firstName emails { value } phones { value } addresses { city }
+      tags { name contactCount }
+    }
+  }
+  tags { name contactCount }
+}
+"""
+
+
+def give_everything(gql: GraphQL, email: str) -> str:
+    """An account with two logins (one refreshed), and contacts with a row in
+    every contact table; returns an access token."""
+    token: str = register(gql, email)["accessToken"]
+    login = gql.data(LOGIN, {"input": {"email": email, "password": DEFAULT_PASSWORD}})
+    refreshed = gql.data(REFRESH, {"token": login["login"]["refreshToken"]})
+    assert refreshed["refreshToken"]["userErrors"] == []
+    for name in ("Ada", "Grace"):
+        create(
+            gql,
+            token,
+            {
+                "firstName": name,
+                "emails": [{"value": f"{name}@example.com"}],
+                "phones": [{"value": "+1 650-253-0000"}],
+                "addresses": [{"city": "London", "country": "GB"}],
+                "tags": ["Friends", name],
+            },
+        )
+    return token
+
+
+def test_deleting_a_user_deletes_everything_of_theirs_and_nothing_else(
+    app: Flask, gql: GraphQL
+) -> None:
+    give_everything(gql, "gone@example.com")
+    kept_token = give_everything(gql, "kept@example.com")
+    before = row_counts(app)
+    assert set(before) == USER_TABLES
+    kept_view = gql.data(EVERYTHING, token=kept_token)
+
+    with app.app_context():
+        user = db.session.scalars(
+            select(User).where(User.email == "gone@example.com")
+        ).one()
+        db.session.delete(user)
+        db.session.commit()
+
+    # Both accounts had the same number of rows in every table.
+    assert row_counts(app) == {name: count // 2 for name, count in before.items()}
+    assert all(count % 2 == 0 and count > 0 for count in before.values())
+    assert gql.data(EVERYTHING, token=kept_token) == kept_view
+
+
+# --- every string input: refused cleanly, never a 500 ----------------------------
+
+
+@dataclass
+class Seeded:
+    """An app with one account, one contact and a page cursor, shared by the
+    input tests of one module and database (they change nothing)."""
+
+    app: Flask
+    gql: GraphQL
+    token: str
+    refresh_token: str
+    contact_id: str
+    cursor: str
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
+)
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("make_postgres_database")()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('inputs') / 'test.db'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+    gql = GraphQL(app.test_client())
+    account = register(gql, "ada@example.com")
+    contact = create(
+        gql, account["accessToken"], {"firstName": "Ada", "tags": ["Work"]}
+    )
+    page = gql.data(
+        "{ contacts(first: 1) { pageInfo { endCursor } } }",
+        token=account["accessToken"],
+    )
+    yield Seeded(
+        app,
+        gql,
+        account["accessToken"],
+        account["refreshToken"],
+        contact["id"],
+        page["contacts"]["pageInfo"]["endCursor"],
+    )
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+NUL = "\x00"
+SURROGATE = "\ud800"  # what JSON's "\ud800" decodes to: not encodable as UTF-8
+LONG_EMAIL = "a" * 64 + "@" + "b" * 186 + ".com"  # 255 characters
+
+
+def spoiled(valid: str) -> dict[str, str]:
+    """`valid` with a NUL, and with a lone surrogate, after its first character."""
+    return {
+        "nul": valid[:1] + NUL + valid[1:],
+        "surrogate": valid[:1] + SURROGATE + valid[1:],
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A request with one bad string, and how it must be refused: with
+    `user_error` (field, code) in the payload named `payload`, or, when
+    `user_error` is None, with BAD_USER_INPUT in `errors[]`."""
+
+    query: str
+    variables: Callable[[Seeded], dict[str, Any]]
+    payload: str | None = None
+    user_error: tuple[list[str] | None, str] | None = None
+    signed_in: bool = True
+
+
+# (path in the contact input, a valid value, a value over the maximum; None
+# where the rule is a code list rather than a length: anything else is INVALID)
+CONTACT_STRINGS: list[tuple[tuple[str, ...], str, str | None]] = [
+    (("firstName",), "Ada", "a" * 101),
+    (("lastName",), "Lovelace", "a" * 101),
+    (("company",), "Engines", "a" * 201),
+    (("jobTitle",), "Analyst", "a" * 201),
+    (("notes",), "Notes", "a" * 10_001),
+    (("emails", "0", "value"), "ada@example.com", LONG_EMAIL),
+    (("emails", "0", "label"), "work", "a" * 51),
+    (("phones", "0", "value"), "+1 650-253-0000", "1" * 51),
+    (("phones", "0", "label"), "work", "a" * 51),
+    (("phones", "0", "region"), "US", None),
+    (("addresses", "0", "label"), "home", "a" * 51),
+    (("addresses", "0", "street"), "1 Main St", "a" * 201),
+    (("addresses", "0", "city"), "London", "a" * 101),
+    (("addresses", "0", "region"), "Greater London", "a" * 101),
+    (("addresses", "0", "postalCode"), "SW1Y 4JH", "a" * 21),
+    (("addresses", "0", "country"), "GB", None),
+    (("tags", "0"), "Work", "a" * 51),
+]
+LIST_ITEMS: dict[str, dict[str, str]] = {
+    "emails": {"value": "ada@example.com"},
+    "phones": {"value": "+1 650-253-0000"},
+    "addresses": {},
+}
+
+
+def contact_input(path: tuple[str, ...], value: str) -> dict[str, Any]:
+    """A valid contact input, but for `value` at `path`."""
+    name, *rest = path
+    if not rest:
+        return {"firstName": "Ada", name: value}
+    if name == "tags":
+        return {"firstName": "Ada", "tags": [value]}
+    return {"firstName": "Ada", name: [{**LIST_ITEMS[name], rest[1]: value}]}
+
+
+def contact_cases() -> Iterator[Any]:
+    for path, valid, long in CONTACT_STRINGS:
+        bad = {**spoiled(valid), **({"too-long": long} if long else {})}
+        for kind, value in bad.items():
+            refusal = (
+                ["input", *path],
+                "TOO_LONG" if kind == "too-long" else "INVALID",
+            )
+            where = ".".join(path)
+            yield pytest.param(
+                Case(
+                    CREATE,
+                    lambda _, path=path, value=value: {
+                        "input": contact_input(path, value)
+                    },
+                    "createContact",
+                    refusal,
+                ),
+                id=f"createContact-{where}-{kind}",
+            )
+            # updateContact cleans its input the same way; one of each kind
+            # of input (scalar, list item, tag) shows it.
+            if where in ("firstName", "emails.0.value", "tags.0"):
+                yield pytest.param(
+                    Case(
+                        UPDATE,
+                        lambda seeded, path=path, value=value: {
+                            "input": {
+                                "id": seeded.contact_id,
+                                **contact_input(path, value),
+                            }
+                        },
+                        "updateContact",
+                        refusal,
+                    ),
+                    id=f"updateContact-{where}-{kind}",
+                )
+
+
+def account_cases() -> Iterator[Any]:
+    valid = {"email": "new@example.com", "password": "a long passphrase"}
+    for name, long in (
+        ("email", LONG_EMAIL),
+        ("password", "a" * 129),
+        ("name", "a" * 101),
+    ):
+        bad = {**spoiled(valid.get(name, "Ada")), "too-long": long}
+        for kind, value in bad.items():
+            yield pytest.param(
+                Case(
+                    REGISTER,
+                    lambda _, name=name, value=value: {"input": {**valid, name: value}},
+                    "register",
+                    (["input", name], "TOO_LONG" if kind == "too-long" else "INVALID"),
+                    signed_in=False,
+                ),
+                id=f"register-{name}-{kind}",
+            )
+    known = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+    for name in known:
+        bad = {**spoiled(known[name]), "too-long": "a" * 1000}
+        for kind, value in bad.items():
+            yield pytest.param(
+                Case(
+                    LOGIN,
+                    lambda _, name=name, value=value: {"input": {**known, name: value}},
+                    "login",
+                    (None, "INVALID_CREDENTIALS"),
+                    signed_in=False,
+                ),
+                id=f"login-{name}-{kind}",
+            )
+    for query, payload in ((REFRESH, "refreshToken"), (LOGOUT, "logout")):
+        for kind in ("nul", "surrogate"):
+            yield pytest.param(
+                Case(
+                    query,
+                    lambda seeded, kind=kind: {
+                        "token": spoiled(seeded.refresh_token)[kind]
+                    },
+                    payload,
+                    (["refreshToken"], "INVALID_TOKEN"),
+                    signed_in=payload == "logout",
+                ),
+                id=f"{payload}-{kind}",
+            )
+
+
+def bad_ids(seeded: Seeded) -> dict[str, str]:
+    return {
+        "nul": NUL,
+        "nul-inside": base64.urlsafe_b64encode(b"Contact:1\x00").decode(),
+        "surrogate": spoiled(seeded.contact_id)["surrogate"],
+        "nul-inside-valid": spoiled(seeded.contact_id)["nul"],
+    }
+
+
+def query_cases() -> Iterator[Any]:
+    for name in ("search", "tag"):
+        for kind, value in {**spoiled("Ada"), "too-long": "a" * 201}.items():
+            yield pytest.param(
+                Case(
+                    CONTACTS,
+                    lambda _, name=name, value=value: {"filter": {name: value}},
+                ),
+                id=f"contacts-filter.{name}-{kind}",
+            )
+    for name in ("after", "before"):
+        for kind in ("nul", "surrogate", "nul-appended"):
+            yield pytest.param(
+                Case(
+                    CONTACTS,
+                    lambda seeded, name=name, kind=kind: {
+                        name: {
+                            **spoiled(seeded.cursor),
+                            "nul-appended": seeded.cursor + NUL,
+                        }[kind]
+                    },
+                ),
+                id=f"contacts-{name}-{kind}",
+            )
+    for kind in ("nul", "nul-inside", "surrogate", "nul-inside-valid"):
+        for query, variables in (
+            (CONTACT, lambda id: {"id": id}),
+            (NODE, lambda id: {"id": id}),
+            (DELETE, lambda id: {"id": id}),
+            (UPDATE, lambda id: {"input": {"id": id, "notes": "x"}}),
+        ):
+            operation = query.split("{")[1].split("(")[0].strip()
+            yield pytest.param(
+                Case(
+                    query,
+                    lambda seeded, kind=kind, variables=variables: variables(
+                        bad_ids(seeded)[kind]
+                    ),
+                ),
+                id=f"{operation}-id-{kind}",
+            )
+
+
+@pytest.mark.parametrize("case", [*contact_cases(), *account_cases(), *query_cases()])
+def test_a_bad_string_in_any_input_is_refused_cleanly_and_changes_nothing(
+    seeded: Seeded, case: Case
+) -> None:
+    before = row_counts(seeded.app)
+
+    response = seeded.gql.client.post(
+        "/graphql",
+        json={"query": case.query, "variables": case.variables(seeded)},
+        headers={"Authorization": f"Bearer {seeded.token}"} if case.signed_in else {},
+    )
+
+    assert response.status_code == 200
+    body = response.get_json()
+    if case.user_error is None:
+        assert [error["extensions"]["code"] for error in body["errors"]] == [
+            "BAD_USER_INPUT"
+        ]
+    else:
+        assert "errors" not in body, body["errors"]
+        payload = body["data"][case.payload]
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+            case.user_error
+        ]
+    assert row_counts(seeded.app) == before
+
+
+# --- odd text: stored verbatim, found by search -----------------------------------
+
+SEARCH = """
+query Search($filter: ContactFilter) {
+  contacts(filter: $filter) { nodes { firstName company notes tags { name } } }
+}
+"""
+ODD_TEXT = {
+    "sql-quote": "'; DROP TABLE contacts; --",
+    "sql-or": "1 OR 1=1",
+    "sql-comment": "Robert'); DELETE FROM users; /*",
+    "backslashes": "C:\\Users\\%_\\",
+    "emoji": "Ada 😀🚀",
+    "zwj-family": "👨\u200d👩\u200d👧\u200d👦 family",
+    "combining-marks": "Zoe\u0308 Ame\u0301lie",
+    "rtl-hebrew": "שלום עולם",
+    "rtl-arabic-with-mark": "\u200fمرحبا بالعالم",
+    "zero-width": "Ad\u200ba\u200c\u200dLovelace",
+    "sharp-s": "Straße",
+    "capital-sharp-s": "GROẞE",
+    "turkish-i": "İstanbul ıiIİ",
+    "percent-underscore": "100%_off",
+}
+# (stored, needle): the needle finds the stored text, ignoring case.
+SEARCHES = {
+    "sharp-s-by-ss": ("Straße", "STRASSE"),
+    "capital-sharp-s-by-small": ("GROẞE", "große"),
+    "turkish-dotted-capital": ("İstanbul", "İSTANBUL"),
+    "greek-final-sigma": ("ΟΔΥΣΣΕΥΣ", "οδυσσευς"),
+    "emoji-inside": ("Ada 😀🚀 Lovelace", "😀🚀"),
+    "zwj-sequence": ("👨\u200d👩\u200d👧 family", "👩\u200d👧"),
+}
+
+
+def fresh_viewer(seeded: Seeded) -> str:
+    """A new account on the shared app: searches see only its contacts."""
+    count = row_counts(seeded.app)["users"]
+    token: str = register(seeded.gql, f"viewer{count}@example.com")["accessToken"]
+    return token
+
+
+def found(seeded: Seeded, token: str, filter: dict[str, str]) -> list[str]:
+    nodes = seeded.gql.data(SEARCH, {"filter": filter}, token)["contacts"]["nodes"]
+    return [node["firstName"] for node in nodes]
+
+
+@pytest.mark.parametrize("value", list(ODD_TEXT.values()), ids=list(ODD_TEXT))
+def test_odd_text_is_stored_verbatim_and_found_by_itself(
+    seeded: Seeded, value: str
+) -> None:
+    token = fresh_viewer(seeded)
+    input = {"firstName": value, "company": value, "notes": value, "tags": [value]}
+    contact = create(seeded.gql, token, input)
+    create(seeded.gql, token, {"firstName": "Decoy", "company": "Nothing alike"})
+
+    assert (contact["firstName"], contact["company"], contact["notes"]) == (
+        value,
+        value,
+        value,
+    )
+    assert [tag["name"] for tag in contact["tags"]] == [value]
+    assert found(seeded, token, {"search": value}) == [value]
+    assert found(seeded, token, {"tag": value}) == [value]
+    assert seeded.gql.data(TAGS, token=token)["tags"] == [
+        {"name": value, "contactCount": 1}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "needle"), list(SEARCHES.values()), ids=list(SEARCHES)
+)
+def test_search_ignores_case_beyond_ascii(
+    seeded: Seeded, stored: str, needle: str
+) -> None:
+    token = fresh_viewer(seeded)
+    create(seeded.gql, token, {"firstName": stored, "tags": [stored]})
+    create(seeded.gql, token, {"firstName": "Decoy"})
+
+    assert found(seeded, token, {"search": needle}) == [stored]
+    assert found(seeded, token, {"tag": stored.swapcase()}) == [stored]
