@@ -13,11 +13,11 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 FLASK := $(BIN)/flask --app run
 
 .DEFAULT_GOAL := help
-.PHONY: help run test schema format typecheck coverage clean
+.PHONY: help run test schema schema-diff format typecheck coverage clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) \
-		| awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: $(VENV)/.installed-runtime .env ## Migrate the database, serve on 127.0.0.1:PORT (5000); GraphiQL at /graphql
 	$(FLASK) db upgrade
@@ -37,6 +37,11 @@ typecheck: $(VENV)/.installed-dev ## Type-check app/ with mypy
 
 schema: $(VENV)/.installed-runtime ## Rewrite schema.graphql from the code
 	$(FLASK) export-schema
+
+BASE ?= HEAD~1
+
+schema-diff: $(VENV)/.installed-runtime ## Breaking and dangerous changes to schema.graphql since BASE (HEAD~1); fails on a breaking one
+	$(BIN)/python scripts/schema_diff.py $(BASE)
 
 format: $(VENV)/.installed-dev ## Format the code and apply safe lint fixes
 	$(BIN)/ruff format .

@@ -1,0 +1,273 @@
+"""examples/: every operation validates against schema.graphql, and the whole
+set runs in order against the app the way a frontend would use it, with the
+variables files as written (ids, cursors and tokens filled in from earlier
+responses)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_schema,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from tests.conftest import GraphQL
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SCHEMA_FILE = REPO / "schema.graphql"
+
+# The order a frontend meets them in; test_the_examples_run_in_order runs
+# them in this order, and a new example must be added here and to that test.
+RUN_ORDER = (
+    "register",
+    "login",
+    "me",
+    "create-contact",
+    "list-contacts",
+    "search-contacts",
+    "get-contact",
+    "update-contact",
+    "refresh-token",
+    "tags",
+    "delete-contact",
+    "logout",
+)
+EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.graphql"))
+
+
+def operation_name(example: str) -> str:
+    """list-contacts -> ListContacts."""
+    return "".join(part.capitalize() for part in example.split("-"))
+
+
+def query_of(example: str) -> str:
+    return (EXAMPLES / f"{example}.graphql").read_text(encoding="utf-8")
+
+
+def variables_of(example: str) -> dict[str, Any]:
+    variables: dict[str, Any] = json.loads(
+        (EXAMPLES / f"{example}.variables.json").read_text(encoding="utf-8")
+    )
+    return variables
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def test_every_example_has_a_variables_file_and_a_place_in_the_run() -> None:
+    variables_files = sorted(
+        path.name.removesuffix(".variables.json")
+        for path in EXAMPLES.glob("*.variables.json")
+    )
+
+    assert EXAMPLE_NAMES, f"no examples in {EXAMPLES}"
+    assert variables_files == EXAMPLE_NAMES
+    assert sorted(RUN_ORDER) == EXAMPLE_NAMES
+    assert sorted(path.name for path in EXAMPLES.iterdir()) == sorted(
+        [f"{name}.graphql" for name in EXAMPLE_NAMES]
+        + [f"{name}.variables.json" for name in EXAMPLE_NAMES]
+        + ["README.md"]
+    )
+
+
+def test_the_readme_lists_every_example() -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+
+    linked = re.findall(r"\]\(([a-z-]+)\.graphql\)", readme)
+    assert sorted(linked) == EXAMPLE_NAMES
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_is_one_documented_operation_valid_against_the_schema(
+    schema: GraphQLSchema, example: str
+) -> None:
+    text = query_of(example)
+    document = parse(text)
+    operations = [
+        definition
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+
+    assert text.startswith("# "), "start with a comment saying what it does"
+    assert validate(schema, document) == []
+    assert len(operations) == len(document.definitions) == 1
+    assert operations[0].name and operations[0].name.value == operation_name(example)
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_variables_fit_the_operation(
+    schema: GraphQLSchema, example: str
+) -> None:
+    (operation,) = parse(query_of(example)).definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    variables = variables_of(example)
+    definitions = operation.variable_definitions or ()
+    declared = {node.variable.name.value for node in definitions}
+
+    # A list of errors when a value does not fit its variable's type.
+    coerced = get_variable_values(schema, definitions, variables)
+
+    assert not isinstance(coerced, list), [error.message for error in coerced]
+    assert set(variables) == declared, "give every variable, even if null"
+
+
+class Frontend:
+    """Runs the examples over HTTP and checks each response is a success."""
+
+    def __init__(self, gql: GraphQL) -> None:
+        self.gql = gql
+        self.ran: list[str] = []
+
+    def run(
+        self,
+        example: str,
+        token: str | None = None,
+        fill: dict[tuple[str, ...], Any] | None = None,
+    ) -> dict[str, Any]:
+        """The `data` of running `example` with its variables file, where each
+        path in `fill` (which the file must have) gets a value from earlier."""
+        variables = copy.deepcopy(variables_of(example))
+        for path, value in (fill or {}).items():
+            *parents, key = path
+            target = variables
+            for parent in parents:
+                target = target[parent]
+            assert key in target, f"{example}.variables.json lacks {'.'.join(path)}"
+            target[key] = value
+        body = self.gql(query_of(example), variables, token)
+        assert "errors" not in body, (example, body["errors"])
+        data: dict[str, Any] = body["data"]
+        assert user_errors(data) == [], (example, data)
+        if example not in self.ran:
+            self.ran.append(example)
+        return data
+
+
+def user_errors(value: Any) -> list[Any]:
+    """Every userErrors entry anywhere in `value`."""
+    if isinstance(value, dict):
+        found = list(value.get("userErrors", []))
+        for key, item in value.items():
+            if key != "userErrors":
+                found += user_errors(item)
+        return found
+    if isinstance(value, list):
+        return [error for item in value for error in user_errors(item)]
+    return []
+
+
+def test_the_examples_run_in_order(gql: GraphQL) -> None:
+    frontend = Frontend(gql)
+
+    registered = frontend.run("register")["register"]
+    assert registered["user"]["email"] == "ada@example.com"
+    assert registered["user"]["name"] == "Ada Lovelace"
+    assert registered["expiresIn"] == 900
+    user_id = registered["user"]["id"]
+
+    logged_in = frontend.run("login")["login"]
+    assert logged_in["user"] == {
+        "id": user_id,
+        "email": "ada@example.com",
+        "name": "Ada Lovelace",
+    }
+    token, refresh = logged_in["accessToken"], logged_in["refreshToken"]
+
+    assert frontend.run("me", token)["me"] == registered["user"]
+
+    contact = frontend.run("create-contact", token)["createContact"]["contact"]
+    contact_id = contact.pop("id")
+    assert contact.pop("createdAt")
+    assert contact == {
+        "displayName": "Grace Hopper",
+        "firstName": "Grace",
+        "lastName": "Hopper",
+        "company": "US Navy",
+        "jobTitle": "Computer scientist",
+        "birthday": "1906-12-09",
+        "favorite": False,
+        "emails": [{"value": "grace@navy.example", "label": "work", "primary": True}],
+        "phones": [{"value": "+16502530000", "label": "office", "primary": True}],
+        "addresses": [{"label": "work", "city": "Arlington", "country": "US"}],
+        "tags": [
+            {"name": "Navy", "contactCount": 1},
+            {"name": "Pioneers", "contactCount": 1},
+        ],
+        "version": 1,
+    }
+
+    page = frontend.run("list-contacts", token)["contacts"]
+    assert page["totalCount"] == 1
+    assert page["pageInfo"]["hasNextPage"] is False
+    assert [(node["id"], node["displayName"]) for node in page["nodes"]] == [
+        (contact_id, "Grace Hopper")
+    ]
+    next_page = frontend.run(
+        "list-contacts", token, {("after",): page["pageInfo"]["endCursor"]}
+    )["contacts"]
+    assert next_page == {
+        "totalCount": 1,
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+        "nodes": [],
+    }
+
+    found = frontend.run("search-contacts", token)["contacts"]
+    assert found["totalCount"] == 1
+    assert [node["id"] for node in found["nodes"]] == [contact_id]
+
+    got = frontend.run("get-contact", token, {("id",): contact_id})["contact"]
+    assert (got["id"], got["displayName"], got["version"]) == (
+        contact_id,
+        "Grace Hopper",
+        1,
+    )
+    assert got["emails"] == contact["emails"]
+    assert got["phones"] == contact["phones"]
+
+    updated = frontend.run("update-contact", token, {("input", "id"): contact_id})[
+        "updateContact"
+    ]["contact"]
+    assert updated["updatedAt"]
+    del updated["updatedAt"]
+    assert updated == {
+        "id": contact_id,
+        "displayName": "Grace Hopper",
+        "jobTitle": "Rear Admiral",
+        "favorite": True,
+        "tags": [{"name": "Pioneers"}],
+        "version": 2,
+    }
+
+    refreshed = frontend.run("refresh-token", None, {("refreshToken",): refresh})[
+        "refreshToken"
+    ]
+    assert refreshed["expiresIn"] == 900
+    assert refresh != refreshed["refreshToken"]
+    token, refresh = refreshed["accessToken"], refreshed["refreshToken"]
+
+    tags = frontend.run("tags", token)["tags"]
+    assert [(tag["name"], tag["contactCount"]) for tag in tags] == [("Pioneers", 1)]
+
+    deleted = frontend.run("delete-contact", token, {("id",): contact_id})
+    assert deleted["deleteContact"] == {"deletedId": contact_id, "userErrors": []}
+
+    logged_out = frontend.run("logout", token, {("refreshToken",): refresh})
+    assert logged_out["logout"] == {"ok": True, "userErrors": []}
+
+    assert frontend.ran == list(RUN_ORDER)
+    # Logged out means logged out: the access token no longer works.
+    assert gql.error_codes(query_of("me"), {}, token) == ["UNAUTHENTICATED"]
