@@ -6,6 +6,8 @@
 PYTHON ?= python3
 PORT ?= 5000
 PYTEST_ARGS ?=
+SEED_ARGS ?=
+SERVE_PORT ?= 8000
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +15,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 FLASK := $(BIN)/flask --app run
 
 .DEFAULT_GOAL := help
-.PHONY: help run test schema schema-diff format typecheck coverage clean
+.PHONY: help run serve seed test schema schema-diff graphiql-assets format typecheck coverage clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -22,6 +24,14 @@ help: ## List the targets
 run: $(VENV)/.installed-runtime .env ## Migrate the database, serve on 127.0.0.1:PORT (5000); GraphiQL at /graphql
 	$(FLASK) db upgrade
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve: $(VENV)/.installed-runtime .env ## Migrate, then serve with gunicorn in production config on 127.0.0.1:SERVE_PORT (8000), JSON logs
+	APP_ENV=production $(FLASK) db upgrade
+	APP_ENV=production PORT=$(SERVE_PORT) $(BIN)/gunicorn -c gunicorn.conf.py run:app
+
+seed: $(VENV)/.installed-runtime .env ## Migrate, then add demo users and contacts (SEED_ARGS="--users 5 --contacts 1000 --seed 1")
+	$(FLASK) db upgrade
+	$(FLASK) seed $(SEED_ARGS)
 
 test: $(VENV)/.installed-dev ## Lint, check formatting and types, run the tests (PYTEST_ARGS="...")
 	$(BIN)/ruff check .
@@ -42,6 +52,9 @@ BASE ?= HEAD~1
 
 schema-diff: $(VENV)/.installed-runtime ## Breaking and dangerous changes to schema.graphql since BASE (HEAD~1); fails on a breaking one
 	$(BIN)/python scripts/schema_diff.py $(BASE)
+
+graphiql-assets: ## Rebuild app/static/graphiql/ from the npm registry (needs node and npm)
+	scripts/fetch_graphiql_assets.sh
 
 format: $(VENV)/.installed-dev ## Format the code and apply safe lint fixes
 	$(BIN)/ruff format .

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.extensions import cors, db, jwt, limiter, migrate
 from app.http_limits import init_http_limits, limit_per_address
 from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
+from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
 
 
@@ -27,6 +27,7 @@ def create_app(
     load_config(app, config_name, test_config)
     configure_logging(app)
     register_extensions(app)
+    prepare_password_checks(app)
     register_request_hooks(app)
     register_graphql(app)
     register_health_routes(app)
@@ -64,10 +65,11 @@ def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def configure_logging(app: Flask) -> None:
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """JSON lines in production, text elsewhere, each with the request id;
+    an access line per request (app/logging_setup.py)."""
+    from app.logging_setup import configure_logging as configure
+
+    configure(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -94,6 +96,11 @@ def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def prepare_password_checks(app: Flask) -> None:
+    with app.app_context():
+        prepare_dummy_hash()
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -135,10 +142,10 @@ def register_health_routes(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import export_schema_command, prune_tokens_command
+    from app.cli import COMMANDS
 
-    app.cli.add_command(export_schema_command)
-    app.cli.add_command(prune_tokens_command)
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 __all__ = ["create_app"]

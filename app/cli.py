@@ -1,12 +1,15 @@
 """`flask` commands."""
 
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.services import tokens
+from app.errors import InvalidInput
+from app.schema.ids import to_global_id
+from app.services import auth, seed, tokens
 from app.services.transaction import transactional
 
 DEFAULT_SCHEMA_PATH = Path(__file__).parent.parent / "schema.graphql"
@@ -37,6 +40,127 @@ def export_schema_command(output: Path) -> None:
 @click.command("prune-tokens")
 @with_appcontext
 def prune_tokens_command() -> None:
-    """Delete logins whose tokens have all expired."""
-    removed = transactional(tokens.prune_expired)()
-    click.echo(f"Removed {removed} expired logins")
+    """Delete logins whose tokens have all expired, and the records of
+    expired refresh tokens in logins that live on."""
+    logins, refresh_tokens = transactional(prune_all_expired)()
+    click.echo(
+        f"Removed {logins} expired logins and {refresh_tokens} expired refresh tokens"
+    )
+
+
+def prune_all_expired() -> tuple[int, int]:
+    return tokens.prune_expired(), tokens.prune_expired_refresh_tokens()
+
+
+def _fail(error: InvalidInput) -> click.ClickException:
+    """The rule `error` broke, as `flask` prints it (exit code 1)."""
+    lines = [
+        f"{error.field[-1]}: {error.message}" if error.field else error.message
+        for error in error.errors
+    ]
+    return click.ClickException("\n".join(lines))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", help="The user's name (optional).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of stdin instead of prompting.",
+)
+@with_appcontext
+def create_user_command(email: str, name: str | None, password_stdin: bool) -> None:
+    """Create an account for EMAIL, under the same rules as `register`.
+
+    The password is asked for twice, hidden, or read from stdin with
+    --password-stdin (for scripts: `printf '%s\\n' "$PW" | flask create-user
+    ada@example.com --password-stdin`). Prints the email and global ID.
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = auth.create_account(email, password, name)
+    except InvalidInput as error:
+        raise _fail(error) from None
+    click.echo(f"Created user {user.email} (id {to_global_id('User', user.id)})")
+
+
+@click.command("seed")
+@click.option(
+    "--users",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many demo accounts (demo1@example.com, demo2@...).",
+)
+@click.option(
+    "--contacts",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="How many contacts each demo account gets.",
+)
+@click.option(
+    "--password",
+    default=seed.DEMO_PASSWORD,
+    show_default=True,
+    help="The password of every demo account.",
+)
+@click.option(
+    "--seed",
+    "random_seed",
+    type=int,
+    help="Random seed: the same seed gives the same data. Random by default.",
+)
+@click.option(
+    "--allow-production",
+    is_flag=True,
+    help="Seed even when APP_ENV=production (demo accounts have a known password).",
+)
+@with_appcontext
+def seed_command(
+    users: int,
+    contacts: int,
+    password: str,
+    random_seed: int | None,
+    allow_production: bool,
+) -> None:
+    """Fill the database with demo users and realistic contacts.
+
+    Needs an empty database (or one without the demo accounts): run
+    `flask db upgrade` first. One transaction per user; a progress bar
+    goes to stderr.
+    """
+    if current_app.config.get("ENV_NAME") == "production" and not allow_production:
+        raise click.ClickException(
+            "Refusing to seed a production database with demo accounts; "
+            "pass --allow-production if you mean it."
+        )
+    try:
+        seed.check(users, password)
+    except InvalidInput as error:
+        raise _fail(error) from None
+    with click.progressbar(
+        length=users * contacts, label="Seeding contacts", file=sys.stderr
+    ) as bar:
+        report = seed.seed(users, contacts, password, random_seed, bar.update)
+    click.echo(
+        f"Created {len(report.users)} users and {report.contacts} contacts "
+        f"in {report.seconds:.2f} s ({report.rate:,.0f} contacts/s)."
+    )
+    shown = password if password == seed.DEMO_PASSWORD else "the one given"
+    click.echo(f"Demo logins (password: {shown}):")
+    for user in report.users:
+        click.echo(f"  {user.email}  {user.name}")
+
+
+# Every command; `register_commands` in app/__init__.py adds them to `flask`.
+COMMANDS = (
+    export_schema_command,
+    create_user_command,
+    seed_command,
+    prune_tokens_command,
+)

@@ -154,6 +154,10 @@ class Config:
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+    LOG_FORMAT = env_str("LOG_FORMAT", "text")  # json | text
+    ACCESS_LOG = env_bool("ACCESS_LOG", True)  # an app.access line per request
+    # Seconds /readyz waits for the database before answering 503.
+    READINESS_TIMEOUT = float(env_str("READINESS_TIMEOUT", "0.9"))
 
     @staticmethod
     def validate(settings: Mapping[str, Any]) -> None:
@@ -207,6 +211,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    LOG_FORMAT = env_str("LOG_FORMAT", "json")
     HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 60 * 60)
 
     @staticmethod

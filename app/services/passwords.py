@@ -81,6 +81,12 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash("not a real password, used to spend the time of a check")
 
 
+def prepare_dummy_hash() -> None:
+    """Compute the dummy hash now (at start-up), so that the first login for
+    an unknown email in a worker is not slower than the ones after it."""
+    _dummy_hash(hasher())
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; with no hash (unknown account) a dummy hash
     is checked instead, so both failures take the same time."""

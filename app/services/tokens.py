@@ -52,10 +52,11 @@ def _ttl(setting: str) -> timedelta:
 def start_session(user: User) -> IssuedTokens:
     """Open a new login for `user` and issue its first pair of tokens.
 
-    Deletes the user's expired logins first, so their records go away even
-    when nobody runs `flask prune-tokens` (one indexed delete per sign-in).
+    Deletes the user's expired records first, so they go away even when
+    nobody runs `flask prune-tokens` (two indexed deletes per sign-in).
     """
     prune_expired(user_id=user.id)
+    prune_expired_refresh_tokens(user_id=user.id)
     session = AuthSession(
         id=str(uuid.uuid4()), user_id=user.id, expires_at=utcnow() + refresh_ttl()
     )
@@ -65,9 +66,6 @@ def start_session(user: User) -> IssuedTokens:
 
 def _issue(user: User, session: AuthSession) -> IssuedTokens:
     jti = str(uuid.uuid4())
-    expires_at = utcnow() + refresh_ttl()
-    session.expires_at = expires_at
-    db.session.add(RefreshToken(jti=jti, session_id=session.id, expires_at=expires_at))
     identity = str(user.id)
     access = create_access_token(
         identity, expires_delta=access_ttl(), additional_claims={"sid": session.id}
@@ -77,6 +75,11 @@ def _issue(user: User, session: AuthSession) -> IssuedTokens:
         expires_delta=refresh_ttl(),
         additional_claims={"sid": session.id, "jti": jti},
     )
+    # Timed after the token, so the record never expires before the token
+    # does, and pruning expired records never deletes a usable token's.
+    expires_at = utcnow() + refresh_ttl()
+    session.expires_at = expires_at
+    db.session.add(RefreshToken(jti=jti, session_id=session.id, expires_at=expires_at))
     return IssuedTokens(user, access, refresh, int(access_ttl().total_seconds()))
 
 
@@ -166,6 +169,7 @@ def rotate(encoded: str) -> IssuedTokens:
         raise _invalid_refresh_token(
             "The refresh token was already used; sign in again."
         )
+    prune_expired_refresh_tokens(user_id=session.user_id)
     user = db.session.get_one(User, session.user_id)
     return _issue(user, session)
 
@@ -196,6 +200,23 @@ def prune_expired(now: datetime | None = None, user_id: int | None = None) -> in
     if user_id is not None:
         statement = statement.where(AuthSession.user_id == user_id)
     return _rowcount(statement)
+
+
+def prune_expired_refresh_tokens(
+    now: datetime | None = None, user_id: int | None = None
+) -> int:
+    """Delete the records of refresh tokens past their expiry in logins
+    that live on (rotation keeps extending a login, and each rotation adds a
+    record), all of them or only `user_id`'s; returns how many went.
+
+    Safe for reuse detection: a token past its expiry is refused as expired
+    before its record is looked at.
+    """
+    statement = delete(RefreshToken).where(RefreshToken.expires_at < (now or utcnow()))
+    if user_id is not None:
+        sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
+        statement = statement.where(RefreshToken.session_id.in_(sessions))
+    return _rowcount(statement.execution_options(synchronize_session=False))
 
 
 def _rowcount(statement: Executable) -> int:

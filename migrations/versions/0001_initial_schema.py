@@ -216,6 +216,9 @@ def upgrade():
     )
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_refresh_tokens_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_refresh_tokens_session_id"), ["session_id"], unique=False
         )
 
@@ -224,6 +227,7 @@ def downgrade():
 
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_session_id"))
+        batch_op.drop_index(batch_op.f("ix_refresh_tokens_expires_at"))
 
     op.drop_table("refresh_tokens")
     with op.batch_alter_table("contact_tags", schema=None) as batch_op:

@@ -1,0 +1,491 @@
+"""Property-based fuzzing of /graphql with hypothesis-graphql.
+
+Valid queries and mutations, generated from the schema the app serves, are
+sent with a valid token of a user who has contacts and tags of their own,
+next to a victim who has some too (tag names shared, to tempt a mix-up). Each
+response must be a GraphQL answer below 500 whose errors all carry one of the
+contract's codes, none of them INTERNAL_SERVER_ERROR, and none showing the
+victim's data; after the run the victim's rows are exactly as they were.
+
+Arguments are drawn from the types plus values worth trying: the seeded IDs
+of both users, IDs of other types and of no row, real cursors of both users,
+real tag names, emails, phone numbers, text at and past each length limit,
+SQL and LIKE wildcards, NUL bytes; dates and datetimes across the whole
+range, with and without offsets. The run is derandomized, so CI sees the same
+examples every time.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import graphql
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import mutations, nodes, queries
+from sqlalchemy import Table, select
+
+from app.extensions import db
+from app.models import (
+    AuthSession,
+    Contact,
+    EmailAddress,
+    PhoneNumber,
+    PostalAddress,
+    RefreshToken,
+    Tag,
+    User,
+    contact_tags,
+)
+from app.services import tokens
+from app.services.transaction import transactional
+from tests.conftest import Accounts
+
+EXAMPLES = 800  # on each database: about 10 s each
+CONTRACT_CODES = {
+    "UNAUTHENTICATED",
+    "BAD_USER_INPUT",
+    "RATE_LIMITED",
+    "INTERNAL_SERVER_ERROR",
+}
+# Only the victim's data holds this; no generated value can contain it.
+VICTIM_MARK = "zqvictim"
+SHARED_TAGS = ["Friends", "Work"]
+
+CREATE = """
+mutation Create($input: CreateContactInput!) {
+  createContact(input: $input) { contact { id } userErrors { code } }
+}
+"""
+OWNED = """
+{
+  me { id }
+  tags { id }
+  contacts(first: 100) { edges { cursor node { id } } }
+  byTime: contacts(last: 2, orderBy: {field: UPDATED_AT, direction: DESC}) {
+    edges { cursor }
+  }
+}
+"""
+
+
+def victim_contacts() -> list[dict[str, Any]]:
+    mark = VICTIM_MARK
+    return [
+        {
+            "firstName": f"Vera {mark}",
+            "lastName": f"Lane {mark}",
+            "company": f"{mark} Holdings",
+            "jobTitle": f"Keeper of {mark}",
+            "birthday": "1980-02-29",
+            "notes": f"{mark} private notes",
+            "favorite": True,
+            "emails": [
+                {"value": f"vera@{mark}.example", "label": mark, "primary": True},
+                {"value": f"lane@{mark}.example"},
+            ],
+            "phones": [{"value": "+16502530000", "label": mark}],
+            "addresses": [
+                {
+                    "label": mark,
+                    "street": f"1 {mark} Street",
+                    "city": mark,
+                    "region": mark,
+                    "postalCode": "94043",
+                    "country": "US",
+                }
+            ],
+            "tags": [*SHARED_TAGS, f"{mark} tag"],
+        },
+        {"company": f"{mark} Ltd", "tags": ["Friends"]},
+        {"emails": [{"value": f"only@{mark}.example"}]},
+        {"phones": [{"value": "020 7946 0000", "region": "GB", "label": mark}]},
+    ]
+
+
+def fuzzer_contacts() -> list[dict[str, Any]]:
+    return [
+        {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "company": "Analytical Engines",
+            "birthday": "1815-12-10",
+            "favorite": True,
+            "emails": [{"value": "ada@example.com", "label": "home"}],
+            "phones": [{"value": "+442079460000"}],
+            "addresses": [{"city": "London", "country": "GB"}],
+            "tags": [*SHARED_TAGS, "Family"],
+        },
+        {"firstName": "Grace", "lastName": "Hopper", "tags": ["Friends"]},
+        {"company": "100% _real_ company", "notes": "a\u0301 ß ﬁ 𝔘"},
+    ]
+
+
+@dataclass
+class Seeded:
+    """What the fuzzer may aim at."""
+
+    fuzzer_id: int
+    victim_id: int
+    ids: list[str]
+    cursors: list[str]
+
+
+def seed_user(
+    accounts: Accounts, email: str, contacts: Iterable[dict[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """Register `email` with `contacts`; the global IDs of all it owns (itself
+    included), and cursors into its contacts in two orders."""
+    token = accounts.token(email)
+    for contact in contacts:
+        payload = accounts.gql.data(CREATE, {"input": contact}, token)["createContact"]
+        assert payload["userErrors"] == [], (contact, payload)
+    owned = accounts.gql.data(OWNED, token=token)
+    edges = owned["contacts"]["edges"]
+    ids = [owned["me"]["id"], *(tag["id"] for tag in owned["tags"])]
+    ids += [edge["node"]["id"] for edge in edges]
+    cursors = [edge["cursor"] for edge in edges + owned["byTime"]["edges"]]
+    return ids, cursors
+
+
+def user_id(app: Flask, email: str) -> int:
+    with app.app_context():
+        found = db.session.scalar(select(User.id).where(User.email == email))
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def seeded(app: Flask, accounts: Accounts) -> Seeded:
+    victim = f"victim@{VICTIM_MARK}.example"
+    victim_ids, victim_cursors = seed_user(accounts, victim, victim_contacts())
+    fuzzer_ids, fuzzer_cursors = seed_user(
+        accounts, "fuzzer@example.com", fuzzer_contacts()
+    )
+    return Seeded(
+        fuzzer_id=user_id(app, "fuzzer@example.com"),
+        victim_id=user_id(app, victim),
+        ids=victim_ids + fuzzer_ids,
+        cursors=victim_cursors + fuzzer_cursors,
+    )
+
+
+# --- the victim's rows ----------------------------------------------------------------
+
+
+def rows(table: Table, where: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (tuple(row) for row in db.session.execute(select(table).where(where))),
+        key=repr,
+    )
+
+
+def snapshot(app: Flask, owner_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row that belongs to `owner_id`, every column of it."""
+    with app.app_context():
+        contact_ids = select(Contact.id).where(Contact.user_id == owner_id)
+        session_ids = select(AuthSession.id).where(AuthSession.user_id == owner_id)
+        taken = {
+            "users": rows(User.__table__, User.id == owner_id),
+            "contacts": rows(Contact.__table__, Contact.user_id == owner_id),
+            "contact_emails": rows(
+                EmailAddress.__table__, EmailAddress.contact_id.in_(contact_ids)
+            ),
+            "contact_phones": rows(
+                PhoneNumber.__table__, PhoneNumber.contact_id.in_(contact_ids)
+            ),
+            "contact_addresses": rows(
+                PostalAddress.__table__, PostalAddress.contact_id.in_(contact_ids)
+            ),
+            "tags": rows(Tag.__table__, Tag.user_id == owner_id),
+            "contact_tags": rows(
+                contact_tags, contact_tags.c.contact_id.in_(contact_ids)
+            ),
+            "auth_sessions": rows(
+                AuthSession.__table__, AuthSession.user_id == owner_id
+            ),
+            "refresh_tokens": rows(
+                RefreshToken.__table__, RefreshToken.session_id.in_(session_ids)
+            ),
+        }
+        db.session.remove()
+    return taken
+
+
+# --- what to send ---------------------------------------------------------------------
+
+
+def global_id(type_name: str, key: object) -> str:
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+def id_values(seeded: Seeded) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(seeded.ids),
+        st.sampled_from(seeded.ids),
+        st.builds(
+            global_id,
+            st.sampled_from(["Contact", "Tag", "User", "Node", "contact", ""]),
+            st.one_of(
+                st.integers(min_value=-(2**70), max_value=2**70),
+                st.text(max_size=8),
+            ),
+        ),
+        st.text(max_size=12),
+    )
+
+
+# Values that fit the fields: names, tags (the victim's too), emails, phones.
+PLAUSIBLE_TEXT = [
+    "",
+    " ",
+    *SHARED_TAGS,
+    "friends",
+    "FAMILY",
+    "Ada",
+    "ada@example.com",
+    "Fuzzer@Example.com",
+    "not-an-email",
+    "+14155550123",
+    "(650) 253-0000",
+    "US",
+    "GB",
+    "ZZ",
+]
+# Values that have broken services before: NUL (which PostgreSQL refuses),
+# LIKE wildcards, SQL, odd Unicode, text at and past each length limit.
+HOSTILE_TEXT = [
+    "\x00",
+    "a\x00b",
+    "%",
+    "_",
+    "\\",
+    "' OR '1'='1' --",
+    "\u202e\u200b\ufeff",
+    "ß" * 51,
+    "\U0001f600",
+    *("x" * length for length in (21, 51, 101, 201, 255)),
+    "y" * 10_001,
+]
+
+
+def text_values(seeded: Seeded) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(PLAUSIBLE_TEXT),
+        st.sampled_from(HOSTILE_TEXT),
+        st.sampled_from(seeded.cursors),
+        st.text(max_size=30),
+    )
+
+
+def int_values() -> st.SearchStrategy[int]:
+    """Mostly page sizes and versions a resolver accepts (hypothesis-graphql
+    would draw from the whole 32-bit range, which the cost limit refuses
+    before any resolver runs), and the edges around them."""
+    return st.one_of(
+        st.integers(min_value=0, max_value=5),
+        st.integers(min_value=0, max_value=100),
+        st.sampled_from([-1, 101, 1001, 2**31 - 1, -(2**31)]),
+    )
+
+
+def date_values() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.dates().map(date.isoformat),
+        st.sampled_from(
+            ["0001-01-01", "9999-12-31", "2023-02-29", "0000-01-01", "", "today"]
+        ),
+    )
+
+
+OFFSETS = st.one_of(
+    st.none(),
+    st.just(UTC),
+    st.sampled_from(
+        [timedelta(hours=14), timedelta(hours=-12), timedelta(minutes=330)]
+    ).map(timezone),
+)
+
+
+def datetime_values() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.datetimes(timezones=OFFSETS).map(datetime.isoformat),
+        st.sampled_from(
+            [
+                "0001-01-01T00:00:00+14:00",
+                "9999-12-31T23:59:59-12:00",
+                "0001-01-01T00:00:00",
+                "2024-01-01T00:00:00Z",
+                "yesterday",
+                "",
+            ]
+        ),
+    )
+
+
+def custom_scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    return {
+        "ID": id_values(seeded).map(nodes.String),
+        "String": text_values(seeded).map(nodes.String),
+        "Int": int_values().map(nodes.Int),
+        "Date": date_values().map(nodes.String),
+        "DateTime": datetime_values().map(nodes.String),
+    }
+
+
+def operations(app: Flask, seeded: Seeded) -> st.SearchStrategy[str]:
+    """Queries and mutations, each root field as likely as any other (left
+    to itself hypothesis-graphql mostly starts with the first), plus
+    documents that select several root fields at once."""
+    schema = graphql.build_schema(str(app.extensions["graphql_schema"]))
+    assert schema.mutation_type is not None
+    scalars = custom_scalars(seeded)
+
+    def documents(
+        kind: Callable[..., st.SearchStrategy[graphql.DocumentNode]],
+        fields: list[str] | None,
+    ) -> st.SearchStrategy[str]:
+        generated = kind(
+            schema, fields=fields, custom_scalars=scalars, print_ast=lambda d: d
+        )
+        return leaving_out_arguments(schema, generated)
+
+    return st.one_of(
+        *(documents(queries, [name]) for name in schema.query_type.fields),
+        *(documents(mutations, [name]) for name in schema.mutation_type.fields),
+        documents(queries, None),
+        documents(mutations, None),
+    )
+
+
+@st.composite
+def leaving_out_arguments(
+    draw: st.DrawFn,
+    schema: graphql.GraphQLSchema,
+    documents: st.SearchStrategy[graphql.DocumentNode],
+) -> str:
+    """A document of `documents` with some optional arguments left out.
+
+    hypothesis-graphql always passes every argument (null or a value), so on
+    its own it never omits one, and `contacts`, with six, would hardly ever
+    get past their checks to the query itself.
+    """
+    document = draw(documents)
+    operations = []
+    for operation in document.definitions:
+        assert isinstance(operation, graphql.OperationDefinitionNode)
+        root = schema.get_root_type(operation.operation)
+        assert root is not None
+        selections = fewer_arguments(draw, schema, operation.selection_set, root)
+        operations.append(replace(operation, selection_set=selections))
+    return graphql.print_ast(replace(document, definitions=tuple(operations)))
+
+
+def fewer_arguments(
+    draw: st.DrawFn,
+    schema: graphql.GraphQLSchema,
+    selection_set: graphql.SelectionSetNode,
+    parent: graphql.GraphQLNamedType,
+) -> graphql.SelectionSetNode:
+    selections: list[graphql.SelectionNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, graphql.InlineFragmentNode):
+            assert selection.type_condition is not None
+            inner = schema.get_type(selection.type_condition.name.value)
+            assert inner is not None
+            below = fewer_arguments(draw, schema, selection.selection_set, inner)
+            selections.append(replace(selection, selection_set=below))
+            continue
+        assert isinstance(selection, graphql.FieldNode)
+        assert isinstance(
+            parent, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType
+        )
+        field = parent.fields[selection.name.value]
+        arguments = tuple(
+            argument
+            for argument in selection.arguments or ()
+            if graphql.is_non_null_type(field.args[argument.name.value].type)
+            or draw(st.booleans())
+        )
+        below_field = selection.selection_set
+        if below_field is not None:
+            below_field = fewer_arguments(
+                draw, schema, below_field, graphql.get_named_type(field.type)
+            )
+        selections.append(
+            replace(selection, arguments=arguments, selection_set=below_field)
+        )
+    return replace(selection_set, selections=tuple(selections))
+
+
+# --- the run ---------------------------------------------------------------------
+
+
+def fresh_token(app: Flask, user_id: int) -> str:
+    """A new login for the fuzzer."""
+    with app.app_context():
+        user = db.session.get_one(User, user_id)
+        issued = transactional(tokens.start_session)(user)
+        db.session.remove()
+    return issued.access_token
+
+
+def check(client: FlaskClient, token: str, operation: str) -> None:
+    response = client.post(
+        "/graphql",
+        json={"query": operation},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code < 500, text
+    body = response.get_json()
+    assert isinstance(body, dict), text
+    codes = [
+        error.get("extensions", {}).get("code") for error in body.get("errors", [])
+    ]
+    assert "INTERNAL_SERVER_ERROR" not in codes, text
+    assert set(codes) <= CONTRACT_CODES, text
+    assert VICTIM_MARK not in text.lower(), text
+
+
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+
+def test_generated_operations_never_fail_or_touch_another_users_data(
+    app: Flask, client: FlaskClient, seeded: Seeded
+) -> None:
+    victims_rows = snapshot(app, seeded.victim_id)
+    assert victims_rows["contacts"] and victims_rows["auth_sessions"]
+    strategy = operations(app, seeded)
+
+    token = [fresh_token(app, seeded.fuzzer_id)]
+
+    @SETTINGS
+    @given(operation=strategy)
+    def send(operation: str) -> None:
+        check(client, token[0], operation)
+        if "logout" in operation:  # which may have revoked the token
+            token[0] = fresh_token(app, seeded.fuzzer_id)
+
+    send()
+
+    assert snapshot(app, seeded.victim_id) == victims_rows

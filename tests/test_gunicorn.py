@@ -1,0 +1,281 @@
+"""gunicorn with gunicorn.conf.py, as `make serve` runs it: production
+config, JSON lines on standard output with request ids, clean shutdown."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+CONFIG = ROOT / "gunicorn.conf.py"
+SECRETS = {
+    "SECRET_KEY": "gunicorn-test-secret-key-" + "s" * 32,
+    "JWT_SECRET_KEY": "gunicorn-test-jwt-secret-key-" + "j" * 32,
+}
+REGISTER = """
+mutation($input: RegisterInput!) {
+  register(input: $input) { accessToken userErrors { code } }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(
+                method,
+                path,
+                json.dumps(body) if body is not None else None,
+                {"Content-Type": "application/json", **(headers or {})},
+            )
+            response = connection.getresponse()
+            return (
+                response.status,
+                dict(response.getheaders()),
+                json.loads(response.read()),
+            )
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        lines = self.log_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def wait_for_health(server: Server) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"gunicorn exited: {server.log_path.read_text()}")
+        try:
+            if server.request("GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("gunicorn did not answer /healthz within 30 s")
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    if not GUNICORN.exists():
+        pytest.skip(f"gunicorn is not installed next to {sys.executable}")
+    database = f"sqlite:///{tmp_path / 'served.db'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+    port = free_port()
+    for name in ("GUNICORN_THREADS", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        **os.environ,
+        **SECRETS,
+        "APP_ENV": "production",
+        # Empty: the production default (json), whatever a .env says.
+        "LOG_FORMAT": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DATABASE_URL": database,
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "LOG_LEVEL": "INFO",
+        # Cheap hashing: registering is not what this test measures.
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_COST": "8",
+        "PASSWORD_HASH_PARALLELISM": "1",
+    }
+    log_path = tmp_path / "gunicorn.out"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", str(CONFIG), "run:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    served = Server(port, process, log_path)
+    try:
+        wait_for_health(served)
+        yield served
+    finally:
+        served.stop()
+
+
+def test_gunicorn_serves_the_app_and_logs_json_with_request_ids(
+    server: Server,
+) -> None:
+    health = server.request("GET", "/healthz", headers={"X-Request-ID": "gh-1"})
+    ready = server.request("GET", "/readyz")
+    registered = server.request(
+        "POST",
+        "/graphql",
+        {
+            "query": REGISTER,
+            "variables": {
+                "input": {"email": "ada@example.com", "password": "a long passphrase"}
+            },
+        },
+        {"X-Request-ID": "gh-2"},
+    )
+    token = registered[2]["data"]["register"]["accessToken"]
+    me = server.request(
+        "POST",
+        "/graphql",
+        {"query": "{ me { email } }"},
+        {"Authorization": f"Bearer {token}", "X-Request-ID": "gh-3"},
+    )
+    server.stop()
+
+    assert (health[0], health[1]["X-Request-ID"], health[2]) == (
+        200,
+        "gh-1",
+        {"status": "ok"},
+    )
+    assert (ready[0], ready[2]) == (200, {"status": "ok", "database": "up"})
+    assert registered[2]["data"]["register"]["userErrors"] == []
+    assert (me[0], me[1]["X-Request-ID"], me[2]) == (
+        200,
+        "gh-3",
+        {"data": {"me": {"email": "ada@example.com"}}},
+    )
+    assert server.process.returncode == 0
+
+    raw = server.log_path.read_text()
+    assert token not in raw
+    assert "a long passphrase" not in raw
+    entries = server.log_entries()  # every line is a JSON object
+    assert all(
+        {"time", "level", "logger", "message", "request_id"} <= entry.keys()
+        for entry in entries
+    )
+    gunicorn_messages = [
+        e["message"] for e in entries if e["logger"] == "gunicorn.error"
+    ]
+    assert gunicorn_messages[0] == "Starting gunicorn " + gunicorn_version()
+    assert f"Listening at: http://127.0.0.1:{server.port}" in gunicorn_messages[1]
+    assert gunicorn_messages[-1] == "Shutting down: Master"
+    access = [
+        (e["method"], e["path"], e["status"], e["request_id"])
+        for e in entries
+        if e["logger"] == "app.access" and e["request_id"].startswith("gh-")
+    ]
+    assert access == [
+        ("GET", "/healthz", 200, "gh-1"),
+        ("POST", "/graphql", 200, "gh-2"),
+        ("POST", "/graphql", 200, "gh-3"),
+    ]
+
+
+def gunicorn_version() -> str:
+    import gunicorn
+
+    version: str = gunicorn.__version__
+    return version
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
+    """gunicorn.conf.py's values under `env`."""
+    for name in (
+        "BIND",
+        "PORT",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "GUNICORN_TIMEOUT",
+        "APP_ENV",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONFIG))
+
+
+def test_config_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = settings(monkeypatch)
+
+    assert conf["bind"] == ["127.0.0.1:8000"]
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (
+        conf["MEASURED_WORKERS"],
+        conf["MEASURED_THREADS"],
+        "gthread" if conf["MEASURED_THREADS"] > 1 else "sync",
+    )
+    assert (conf["timeout"], conf["graceful_timeout"], conf["keepalive"]) == (
+        30,
+        30,
+        5,
+    )
+    assert conf["accesslog"] is None
+    assert conf["control_socket_disable"] is True
+    handler = conf["logconfig_dict"]["handlers"]["stdout"]
+    assert handler["log_format"] == "text"
+
+
+def test_config_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = settings(
+        monkeypatch,
+        PORT="9001",
+        WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="4",
+        APP_ENV="production",
+    )
+
+    assert conf["bind"] == ["127.0.0.1:9001"]
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (
+        3,
+        4,
+        "gthread",
+    )
+    assert conf["logconfig_dict"]["handlers"]["stdout"]["log_format"] == "json"
+
+
+def test_bind_overrides_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = settings(monkeypatch, BIND="0.0.0.0:8080", PORT="9001", LOG_FORMAT="text")
+
+    assert conf["bind"] == ["0.0.0.0:8080"]
