@@ -88,6 +88,12 @@ def app(database: str) -> Iterator[Flask]:
     with app.app_context():
         db.create_all()
     yield app
+    release_database(app)
+
+
+def release_database(app: Flask) -> None:
+    """Empty a shared PostgreSQL test database and close the app's
+    connections (SQLite files live in each test's tmp_path)."""
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name == "postgresql":

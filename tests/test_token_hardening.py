@@ -30,12 +30,12 @@ import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from app import create_app
 from app.extensions import db
 from app.models import AuthSession, RefreshToken, User, utcnow
-from tests.conftest import DEFAULT_PASSWORD, GraphQL
+from tests.conftest import DEFAULT_PASSWORD, GraphQL, release_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_KEY = "another-jwt-secret-key-that-is-long-enough-for-hs256"
@@ -174,13 +174,7 @@ def app(database: str) -> Iterator[Flask]:
     with app.app_context():
         db.create_all()
     yield app
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    release_database(app)
 
 
 def authorization(make: Callable[[Login], str]) -> Callable[[Login], str]:
