@@ -39,7 +39,7 @@ def _new_account(email: str, password: str, name: str | None) -> User:
     errors: list[FieldError] = []
     normalized = clean_email(email, EMAIL_FIELD, errors)
     clean_name = clean_text(name, ("input", "name"), NAME_MAX_LENGTH, errors)
-    errors += _password_problems(password, email)
+    errors += passwords.password_problems(password, email, PASSWORD_FIELD)
     if normalized and _email_taken(normalized):
         errors.append(_taken())
     if errors:
@@ -58,14 +58,6 @@ def _new_account(email: str, password: str, name: str | None) -> User:
         # Another request registered the same email since we looked.
         raise InvalidInput([_taken()]) from None
     return user
-
-
-def _password_problems(password: str, email: str) -> list[FieldError]:
-    unusable = unusable_characters(password)
-    if unusable is not None:
-        message = f"Must not contain {unusable}."
-        return [FieldError(PASSWORD_FIELD, message, UserErrorCode.INVALID)]
-    return passwords.password_problems(password, email, PASSWORD_FIELD)
 
 
 def _email_taken(email: str) -> bool:

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from app.errors import FieldError, UserErrorCode
+from app.services.text import unusable_characters
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -32,6 +33,9 @@ def password_problems(
     def problem(message: str, code: UserErrorCode) -> list[FieldError]:
         return [FieldError(path, message, code)]
 
+    unusable = unusable_characters(password)
+    if unusable is not None:
+        return problem(f"Must not contain {unusable}.", UserErrorCode.INVALID)
     if not password:
         return problem("Enter a password.", UserErrorCode.REQUIRED)
     if len(password) > MAX_LENGTH:
