@@ -1,0 +1,26 @@
+"""Opaque strings for clients (global IDs, cursors): URL-safe base64 of
+UTF-8 text, without padding, decoded strictly."""
+
+import base64
+import binascii
+import re
+
+# Python's base64 decoder skips characters outside the alphabet, so
+# "<id>\0" or "<cur sor>" would decode as the valid value: only the alphabet
+# itself (and optional padding) is accepted.
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+
+
+def encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode(opaque: str) -> str:
+    """The text `encode` made `opaque` from; ValueError if it is not one."""
+    if not BASE64URL.fullmatch(opaque):
+        raise ValueError("not URL-safe base64")
+    padded = opaque + "=" * (-len(opaque) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError("not URL-safe base64 of UTF-8 text") from error
