@@ -114,7 +114,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": record.getMessage(),  # RedactionFilter has redacted it
             "request_id": getattr(record, "request_id", NO_REQUEST_ID),
         }
         for field in ACCESS_FIELDS:
