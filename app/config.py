@@ -53,6 +53,9 @@ def database_url(raw: str) -> str:
     return raw
 
 
+# Distinct query texts a worker keeps parsed and known valid (0: none).
+DOCUMENT_CACHE_SIZE = 256
+
 # Default limits on one request; tests use exactly these, whatever the
 # environment says.
 LIMITS = {
@@ -116,6 +119,9 @@ class Config:
         "MAX_VALIDATION_ERRORS", LIMITS["MAX_VALIDATION_ERRORS"]
     )
     MAX_QUERY_COST = env_int("MAX_QUERY_COST", LIMITS["MAX_QUERY_COST"])
+    GRAPHQL_DOCUMENT_CACHE_SIZE = env_int(
+        "GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE
+    )
 
     HSTS_SECONDS = 0
 

@@ -152,17 +152,13 @@ class Contact(Base):
 
     @property
     def display_name(self) -> str:
-        """ "first last", else company, else first email, else first phone."""
-        full_name = " ".join(n for n in (self.first_name, self.last_name) if n)
-        if full_name:
-            return full_name
-        if self.company:
-            return self.company
-        if self.emails:
-            return self.emails[0].value
-        if self.phones:
-            return self.phones[0].value
-        return ""
+        return display_name(
+            self.first_name,
+            self.last_name,
+            self.company,
+            self.emails[0].value if self.emails else None,
+            self.phones[0].value if self.phones else None,
+        )
 
     def refresh_derived(self) -> None:
         """Recompute the sort keys and search text from the contact's fields."""
@@ -184,6 +180,18 @@ class Contact(Base):
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
+
+
+def display_name(
+    first_name: str | None,
+    last_name: str | None,
+    company: str | None,
+    first_email: str | None,
+    first_phone: str | None,
+) -> str:
+    """ "first last", else company, else first email, else first phone."""
+    full_name = " ".join(n for n in (first_name, last_name) if n)
+    return full_name or company or first_email or first_phone or ""
 
 
 def _sort_key(value: str) -> str:

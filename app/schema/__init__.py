@@ -8,12 +8,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.config import DOCUMENT_CACHE_SIZE
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
+from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
 from app.schema.limits import Limits, QueryLimits
 from app.schema.node import NodeQuery
@@ -35,9 +37,15 @@ class ContactsSchema(strawberry.Schema):
 def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema:
     """The schema with the extensions `settings` ask for (a Flask config)."""
     settings = settings or {}
+    cache_size = settings.get("GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE)
     extensions: list[Callable[[], SchemaExtension]] = [
         partial(ErrorCodes, mask=settings.get("MASK_ERRORS", True)),
-        partial(QueryLimits, limits=Limits.from_settings(settings)),
+        partial(
+            QueryLimits,
+            limits=Limits.from_settings(settings),
+            valid_queries=ValidQueries(cache_size),
+        ),
+        partial(ParserCache, maxsize=cache_size),
     ]
     if not settings.get("INTROSPECTION", True):
         extensions.append(DisableIntrospection)

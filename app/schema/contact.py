@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -13,8 +14,12 @@ from app.errors import InvalidInput
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
 from app.schema.ids import pk_of, to_global_id
+from app.schema.lookahead import selected_below
 from app.services import contact_queries, contacts
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
+from app.services.contact_rows import UNLOADED, ContactRecord, relations_named
+
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -23,12 +28,20 @@ class EmailAddress:
     label: str | None
     primary: bool
 
+    @classmethod
+    def from_model(cls, email: Any) -> EmailAddress:
+        return cls(value=email.value, label=email.label, primary=email.primary)
+
 
 @strawberry.type
 class PhoneNumber:
     value: str = strawberry.field(description="E.164, e.g. +16502530000.")
     label: str | None
     primary: bool
+
+    @classmethod
+    def from_model(cls, phone: Any) -> PhoneNumber:
+        return cls(value=phone.value, label=phone.label, primary=phone.primary)
 
 
 @strawberry.type
@@ -39,6 +52,17 @@ class PostalAddress:
     region: str | None
     postal_code: str | None
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
+
+    @classmethod
+    def from_model(cls, address: Any) -> PostalAddress:
+        return cls(
+            label=address.label,
+            street=address.street,
+            city=address.city,
+            region=address.region,
+            postal_code=address.postal_code,
+            country=address.country,
+        )
 
 
 @strawberry.type(description="A label the viewer puts on contacts.")
@@ -52,7 +76,8 @@ class Tag(Node):
         return info.context.tag_contact_counts.get(self.pk, 0)
 
     @classmethod
-    def from_model(cls, tag: models.Tag) -> Tag:
+    def from_model(cls, tag: Any) -> Tag:
+        """From a models.Tag, or a row with its id and name."""
         return cls(
             id=strawberry.ID(to_global_id("Tag", tag.id)), name=tag.name, pk=tag.id
         )
@@ -80,7 +105,9 @@ class Contact(Node):
     updated_at: datetime
 
     @classmethod
-    def from_model(cls, contact: models.Contact) -> Contact:
+    def from_model(cls, contact: models.Contact | ContactRecord) -> Contact:
+        """The contact as the API shows it. A listing's record may leave
+        related lists UNLOADED (not selected); they stay so, unread."""
         return cls(
             id=strawberry.ID(to_global_id("Contact", contact.id)),
             first_name=contact.first_name,
@@ -91,30 +118,20 @@ class Contact(Node):
             birthday=contact.birthday,
             notes=contact.notes,
             favorite=contact.favorite,
-            emails=[
-                EmailAddress(value=e.value, label=e.label, primary=e.primary)
-                for e in contact.emails
-            ],
-            phones=[
-                PhoneNumber(value=p.value, label=p.label, primary=p.primary)
-                for p in contact.phones
-            ],
-            addresses=[
-                PostalAddress(
-                    label=a.label,
-                    street=a.street,
-                    city=a.city,
-                    region=a.region,
-                    postal_code=a.postal_code,
-                    country=a.country,
-                )
-                for a in contact.addresses
-            ],
-            tags=[Tag.from_model(tag) for tag in contact.tags],
+            emails=_each(contact.emails, EmailAddress.from_model),
+            phones=_each(contact.phones, PhoneNumber.from_model),
+            addresses=_each(contact.addresses, PostalAddress.from_model),
+            tags=_each(contact.tags, Tag.from_model),
             version=contact.version,
             created_at=contact.created_at,
             updated_at=contact.updated_at,
         )
+
+
+def _each(items: Sequence[Any], convert: Callable[[Any], T]) -> list[T]:
+    if items is UNLOADED:
+        return UNLOADED  # type: ignore[return-value]
+    return [convert(item) for item in items]
 
 
 @strawberry.type
@@ -390,6 +407,7 @@ class ContactQuery:
             ),
             contact_filter.to_service() if contact_filter else None,
             order.to_service() if order else None,
+            relations_named(selected_below(info, ("edges", "node"), ("nodes",))),
         )
         return ContactConnection.from_page(page)
 

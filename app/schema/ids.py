@@ -1,12 +1,16 @@
 """Opaque global IDs: URL-safe base64 of "Type:pk", stable over time."""
 
+from functools import lru_cache
+
 from app import opaque
 from app.errors import BadUserInput
 
 NODE_TYPES = frozenset({"User", "Contact", "Tag"})
 
 
+@lru_cache(maxsize=4096)
 def to_global_id(type_name: str, pk: int) -> str:
+    """Cached: a page of contacts repeats the same few tags many times."""
     return opaque.encode(f"{type_name}:{pk}")
 
 

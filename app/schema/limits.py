@@ -43,6 +43,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.config import LIMITS
+from app.schema.document_cache import ValidQueries
 
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none.
@@ -79,8 +80,9 @@ class Limits:
 
 
 class QueryLimits(SchemaExtension):
-    def __init__(self, *, limits: Limits) -> None:
+    def __init__(self, *, limits: Limits, valid_queries: ValidQueries) -> None:
         self.limits = limits
+        self.valid_queries = valid_queries
 
     def on_operation(self) -> Iterator[None]:
         self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
@@ -103,6 +105,20 @@ class QueryLimits(SchemaExtension):
         rules: tuple[Any, ...],
         variables: Mapping[str, Any],
     ) -> list[GraphQLError]:
+        query = self.execution_context.query
+        if query is None or query not in self.valid_queries:
+            errors = self.document_errors(document, rules)
+            if errors:
+                return errors
+            if query is not None:
+                self.valid_queries.add(query)
+        return self.operation_errors(document, variables)
+
+    def document_errors(
+        self, document: DocumentNode, rules: tuple[Any, ...]
+    ) -> list[GraphQLError]:
+        """What is wrong with the document whatever the variables: too many
+        directives, or invalid (the depth and alias limits included)."""
         limits = self.limits
         directives = count_directives(document)
         if directives > limits.max_directives:
@@ -112,7 +128,7 @@ class QueryLimits(SchemaExtension):
                     f"the limit is {limits.max_directives}."
                 )
             ]
-        errors = validate(
+        return validate(
             self.execution_context.schema._schema,
             document,
             (
@@ -125,8 +141,12 @@ class QueryLimits(SchemaExtension):
             max_errors=limits.max_validation_errors,
             hide_suggestions=not limits.suggestions,
         )
-        if errors:
-            return errors
+
+    def operation_errors(
+        self, document: DocumentNode, variables: Mapping[str, Any]
+    ) -> list[GraphQLError]:
+        """Bad variables, or a cost over the limit with these variables."""
+        limits = self.limits
         operation_name = self.execution_context.operation_name
         operation = get_operation_ast(document, operation_name)
         if operation is None:

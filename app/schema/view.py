@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import Request, Response, render_template
 from strawberry.flask.views import GraphQLView
 
@@ -16,3 +17,12 @@ class ContactsGraphQLView(GraphQLView[Context, None]):
         """Our GraphiQL page (app/templates/graphiql.html): its scripts and
         styles are served from app/static/graphiql/, never from a CDN."""
         return Response(render_template("graphiql.html"), mimetype="text/html")
+
+    def encode_json(self, data: object) -> str | bytes:
+        """orjson, several times faster than json on a page of contacts.
+        What it refuses (a lone surrogate echoed in an error message, an
+        integer beyond 64 bits) falls back to the standard encoder."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return super().encode_json(data)

@@ -22,7 +22,14 @@ from app import opaque
 from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
-from app.services.contacts import CONTACT_RELATIONS
+from app.services.contact_rows import (
+    ALL_RELATIONS,
+    ContactRecord,
+    Relation,
+    page_columns,
+    read_rows,
+    with_relations,
+)
 from app.services.text import unusable_characters
 
 DEFAULT_PAGE_SIZE = 20
@@ -77,7 +84,7 @@ class PageRequest:
 
 @dataclass
 class ContactPage:
-    contacts: list[Contact]
+    contacts: list[ContactRecord]
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
@@ -124,7 +131,7 @@ class Cursor:
         return cls(order, key, row_id)
 
     @classmethod
-    def of(cls, contact: Contact, order: OrderField) -> Cursor:
+    def of(cls, contact: ContactRecord, order: OrderField) -> Cursor:
         return cls(order, getattr(contact, order.column.key), contact.id)
 
 
@@ -159,8 +166,10 @@ def list_contacts(
     page: PageRequest,
     filter: ContactFilter | None = None,
     order: ContactOrder | None = None,
+    relations: frozenset[Relation] = ALL_RELATIONS,
 ) -> ContactPage:
-    """One page of the user's contacts that match `filter`, in `order`."""
+    """One page of the user's contacts that match `filter`, in `order`, with
+    the related lists in `relations` (the others are left unloaded)."""
     order = order or ContactOrder()
     first = page_size("first", page.first)
     last = page_size("last", page.last)
@@ -182,17 +191,16 @@ def list_contacts(
     else:
         size = first if first is not None else DEFAULT_PAGE_SIZE
     sort_descending = order.descending != backward
-    rows = list(
-        db.session.scalars(
-            window.order_by(*_sort(order.field, sort_descending))
-            .limit(size + 1)
-            .options(*CONTACT_RELATIONS)
+    rows = read_rows(
+        page_columns(window.order_by(*_sort(order.field, sort_descending))).limit(
+            size + 1
         )
     )
     more = len(rows) > size
     rows = rows[:size]
     if backward:
         rows.reverse()
+    records = with_relations(rows, relations)
     # As Relay's spec has it: a page cut short, or rows on the far side of
     # `after` / `before` (the cursor's own row included), mean more pages.
     has_previous = (backward and more) or (
@@ -210,16 +218,17 @@ def list_contacts(
         )
 
     return ContactPage(
-        contacts=rows,
-        cursors=[Cursor.of(contact, order.field).encode() for contact in rows],
+        contacts=records,
+        cursors=[Cursor.of(contact, order.field).encode() for contact in records],
         has_next_page=has_next,
         has_previous_page=has_previous,
         count_matches=count_matches,
     )
 
 
-def matching(user_id: int, filter: ContactFilter) -> Select[Contact]:
-    query = select(Contact).where(Contact.user_id == user_id)
+def matching(user_id: int, filter: ContactFilter) -> Select[int]:
+    """The ids of the user's contacts that match `filter`."""
+    query = select(Contact.id).where(Contact.user_id == user_id)
     search = _filter_text(filter.search, "search")
     if search:
         query = query.where(_search(search))
@@ -305,7 +314,7 @@ def _beyond(
 
 
 def _any_beyond(
-    matches: Select[Contact],
+    matches: Select[int],
     cursor: Cursor,
     order: ContactOrder,
     *,
