@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import database_url
+from app.schema.view import ContactsGraphQLView
 from app.services import auth, contact_queries
 from tests.conftest import DEFAULT_PASSWORD, Accounts, GraphQL
 
@@ -284,4 +285,33 @@ def test_cors_headers_on_a_post_follow_the_origin(
     assert response.get_json() == {"data": {"__typename": "Query"}}
     assert response.headers.get("Access-Control-Allow-Origin") == (
         origin if allowed else None
+    )
+
+
+def test_responses_are_utf8_json(client: FlaskClient) -> None:
+    response = client.post(
+        "/graphql",
+        json={
+            "query": "mutation($i: RegisterInput!) { register(input: $i) "
+            "{ user { name } } }",
+            "variables": {
+                "i": {
+                    "email": "zoë@example.com",
+                    "password": "correct horse battery staple",
+                    "name": "Zoë 🦊",
+                }
+            },
+        },
+    )
+
+    assert response.mimetype == "application/json"
+    assert "Zoë 🦊".encode() in response.data
+    assert response.get_json() == {"data": {"register": {"user": {"name": "Zoë 🦊"}}}}
+
+
+def test_what_orjson_refuses_is_encoded_by_the_standard_library(app: Flask) -> None:
+    view = ContactsGraphQLView(schema=app.extensions["graphql_schema"])
+
+    assert view.encode_json({"message": "\ud800", "n": 2**64}) == (
+        '{"message":"\\ud800","n":18446744073709551616}'
     )

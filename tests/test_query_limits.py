@@ -25,7 +25,8 @@ from app import create_app
 from app.config import LIMITS
 from app.extensions import db
 from app.models import User
-from app.schema.limits import query_cost
+from app.schema.document_cache import ValidQueries
+from app.schema.limits import QueryLimits, query_cost
 from app.services import auth, contact_queries
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -447,3 +448,77 @@ def test_a_body_over_max_content_length_gets_a_json_413(
     assert api.calls == ["register"]
     with api.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 2
+
+
+# Query texts that passed validation are not validated again (per schema);
+# what depends on the variables (coercion, cost) is checked every time.
+
+
+def test_a_valid_query_is_validated_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[str] = []
+    document_errors = QueryLimits.document_errors
+
+    def recording(self: QueryLimits, *args: Any) -> Any:
+        validated.append(self.execution_context.query or "")
+        return document_errors(self, *args)
+
+    monkeypatch.setattr(QueryLimits, "document_errors", recording)
+    document = "query Pages($n: Int) { " + contacts_pages(11, "first: $n") + " }"
+
+    for _ in range(3):
+        assert len(api.allowed(document, {"n": 90})) == 11
+    assert api.refused(document, {"n": 91}) == [
+        COST_MESSAGE.format(cost=1001, limit=1000)
+    ]
+    assert api.refused(document, {"n": "many"}) == [
+        "Variable '$n' has invalid value: "
+        "Int cannot represent non-integer value: 'many'"
+    ]
+    assert validated.count(document) == 1
+
+
+def test_an_invalid_query_is_refused_every_time(api: Api) -> None:
+    for _ in range(2):
+        assert api.refused("{ contacts(first: 1) { nope } }") == [
+            "Cannot query field 'nope' on type 'ContactConnection'."
+        ]
+
+
+def test_what_one_schema_found_valid_another_still_checks(
+    make_api: Callable[..., Api],
+) -> None:
+    deep = "{ contacts(first: 1) { edges { node { tags { name } } } } }"
+    lenient, strict = make_api(), make_api({"MAX_QUERY_DEPTH": 3})
+
+    assert lenient.allowed(deep) == {"contacts": {"edges": []}}
+    assert strict.refused(deep) == ["'anonymous' exceeds maximum operation depth of 3"]
+
+
+def test_the_document_cache_can_be_turned_off(make_api: Callable[..., Api]) -> None:
+    api = make_api({"GRAPHQL_DOCUMENT_CACHE_SIZE": 0})
+
+    assert api.allowed("{ " + contacts_pages(10) + " }")["a9"] == {"totalCount": 0}
+    assert api.refused("{ " + contacts_pages(11) + " }") == [
+        COST_MESSAGE.format(cost=1100, limit=1000)
+    ]
+
+
+def test_valid_queries_forget_the_least_recently_used() -> None:
+    valid = ValidQueries(maxsize=2)
+    valid.add("a")
+    valid.add("b")
+    assert "a" in valid  # now the most recently used
+    valid.add("c")
+
+    assert ("a" in valid, "b" in valid, "c" in valid) == (True, False, True)
+    assert len(valid) == 2
+
+
+def test_a_cache_of_size_zero_keeps_nothing() -> None:
+    valid = ValidQueries(maxsize=0)
+    valid.add("a")
+
+    assert "a" not in valid
+    assert len(valid) == 0

@@ -1,0 +1,223 @@
+"""The listing's read path: a fixed number of SQL statements however large
+the page, and only the related lists the query selects are read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from app.extensions import db
+from app.services import contacts
+from app.services.contact_input import AddressInput, EmailInput, PhoneInput
+from tests.conftest import Accounts, GraphQL
+from tests.graphql.contact_api import decode_id
+
+EVERY_LIST = """
+query Page($first: Int!) {
+  contacts(first: $first) {
+    totalCount
+    edges { cursor node {
+      id displayName
+      emails { value label primary }
+      phones { value label primary }
+      addresses { city country }
+      tags { id name contactCount }
+    } }
+    nodes { id tags { name } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+RELATED_TABLES = ("contact_emails", "contact_phones", "contact_addresses", "tags")
+SESSION = {"users", "auth_sessions"}
+# The page itself; a nameless contact's display name is its first email or
+# phone, which the page statement reads for such contacts only.
+PAGE = {"contacts", "contact_emails", "contact_phones"}
+
+
+@contextmanager
+def tables_read(app: Flask) -> Iterator[list[set[str]]]:
+    """The tables each SQL statement names, in order, while the block runs."""
+    statements: list[set[str]] = []
+
+    def record(*args: Any) -> None:
+        sql = args[2]
+        statements.append(set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', sql)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    token: str
+    user_id: int
+    app: Flask
+
+    def add(self, fields: dict[str, Any]) -> None:
+        with self.app.app_context():
+            contacts.create_contact(self.user_id, fields)
+
+    def add_contacts(self, count: int) -> None:
+        """`count` contacts with two emails, a phone, an address and two tags."""
+        for number in range(count):
+            self.add(
+                {
+                    "last_name": f"Person {number:03}",
+                    "emails": [
+                        EmailInput(f"p{number}@example.com", "work", True),
+                        EmailInput(f"p{number}@example.org"),
+                    ],
+                    "phones": [PhoneInput(f"+1650253{number:04}")],
+                    "addresses": [AddressInput(city="Oslo", country="NO")],
+                    "tags": ["friends", f"group {number % 3}"],
+                },
+            )
+
+
+@pytest.fixture
+def viewer(app: Flask, accounts: Accounts) -> Viewer:
+    registered = accounts.register("reader@example.com")
+    user_id = int(decode_id(registered["user"]["id"]).split(":")[1])
+    return Viewer(registered["accessToken"], user_id, app)
+
+
+def test_statements_per_request_do_not_grow_with_the_page_size(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(100)
+
+    with tables_read(app) as small:
+        five = gql.data(EVERY_LIST, {"first": 5}, token)["contacts"]
+    with tables_read(app) as large:
+        hundred = gql.data(EVERY_LIST, {"first": 100}, token)["contacts"]
+
+    assert (len(five["edges"]), len(hundred["edges"])) == (5, 100)
+    assert hundred["edges"][99]["node"]["tags"] == [
+        {
+            "id": hundred["edges"][99]["node"]["tags"][0]["id"],
+            "name": "friends",
+            "contactCount": 100,
+        },
+        {
+            "id": hundred["edges"][99]["node"]["tags"][1]["id"],
+            "name": "group 0",
+            "contactCount": 34,
+        },
+    ]
+    assert small == large
+    assert large == [
+        SESSION,
+        PAGE,
+        {"contact_emails"},
+        {"contact_phones"},
+        {"contact_addresses"},
+        {"contact_tags", "tags"},
+        {"contacts"},  # totalCount
+        {"contact_tags", "tags"},  # contactCount of every tag, once
+    ]
+
+
+def test_lists_not_selected_are_not_read(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(3)
+
+    with tables_read(app) as statements:
+        page = gql.data(
+            "{ contacts(first: 10) { nodes { id lastName displayName } } }",
+            token=token,
+        )["contacts"]
+
+    assert [node["displayName"] for node in page["nodes"]] == [
+        "Person 000",
+        "Person 001",
+        "Person 002",
+    ]
+    assert statements == [SESSION, PAGE]
+
+
+def test_only_the_selected_lists_are_read(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(2)
+
+    with tables_read(app) as statements:
+        page = gql.data(
+            "{ contacts(first: 10) { edges { node { phones { value } } } } }",
+            token=token,
+        )["contacts"]
+
+    assert page["edges"] == [
+        {"node": {"phones": [{"value": "+16502530000"}]}},
+        {"node": {"phones": [{"value": "+16502530001"}]}},
+    ]
+    assert statements == [SESSION, PAGE, {"contact_phones"}]
+
+
+def test_lists_selected_through_fragments_are_read(
+    gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(1)
+
+    page = gql.data(
+        """
+        query {
+          contacts(first: 1) {
+            nodes { ...Reachable }
+            edges { node { ... on Contact { tags { name } } } }
+          }
+        }
+        fragment Reachable on Contact {
+          emails { value }
+          ... @include(if: true) { addresses { city } }
+        }
+        """,
+        token=token,
+    )["contacts"]
+
+    assert page == {
+        "nodes": [
+            {
+                "emails": [{"value": "p0@example.com"}, {"value": "p0@example.org"}],
+                "addresses": [{"city": "Oslo"}],
+            }
+        ],
+        "edges": [{"node": {"tags": [{"name": "friends"}, {"name": "group 0"}]}}],
+    }
+
+
+def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    viewer.add({"emails": [EmailInput("zed@example.com"), EmailInput("a@example.com")]})
+    viewer.add({"phones": [PhoneInput("+4722334455")]})
+    viewer.add({"company": "ACME", "phones": [PhoneInput("+4722334466")]})
+
+    with tables_read(app) as statements:
+        page = gql.data(
+            "{ contacts(first: 10) { nodes { displayName } } }", token=viewer.token
+        )["contacts"]
+
+    assert sorted(node["displayName"] for node in page["nodes"]) == [
+        "+4722334455",
+        "ACME",
+        "zed@example.com",
+    ]
+    assert statements == [SESSION, PAGE]
