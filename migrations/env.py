@@ -23,6 +23,18 @@ config.set_main_option(
 )
 
 
+def built_on(dialect_name):
+    """Autogenerate's filter: leave out what the models create only on another
+    database (`Index(...).ddl_if(dialect=...)`), which Alembic does not do
+    itself (sqlalchemy/alembic#1491)."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        rule = getattr(obj, "_ddl_if", None)
+        return rule is None or rule.dialect in (None, dialect_name)
+
+    return include_object
+
+
 def run_migrations_offline():
     """Emit the SQL to stdout (`flask db upgrade --sql`) without connecting."""
     context.configure(
@@ -49,6 +61,7 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with target_db.engine.connect() as connection:
+        conf_args.setdefault("include_object", built_on(connection.dialect.name))
         context.configure(
             connection=connection, target_metadata=target_db.metadata, **conf_args
         )

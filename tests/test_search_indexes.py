@@ -1,0 +1,260 @@
+"""The indexes behind search and keyset pages, and search's literal matching.
+
+On PostgreSQL, the statements a real GraphQL request runs are EXPLAINed on a
+seeded address book: a search is answered by the (user_id, search_text)
+trigram index, and a page after a cursor starts at the cursor in the
+(user_id, sort key, id) index of its ordering, with no Sort. On every
+database, LIKE's wildcards and its escape character in the search text match
+themselves (tests/graphql/test_filters.py covers `%` and `_` alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select, text
+
+from app import create_app
+from app.extensions import db
+from app.models import Contact, EmailAddress, User
+from app.services import seed
+from tests.conftest import Accounts, GraphQL, release_database
+
+ADDRESS_BOOK = 2_000  # contacts each seeded user has: enough for real plans
+SEARCH_INDEX = "ix_contacts_user_search_trgm"
+ORDER_INDEXES = {
+    "LAST_NAME": "ix_contacts_user_sort_last",
+    "FIRST_NAME": "ix_contacts_user_sort_first",
+    "CREATED_AT": "ix_contacts_user_created",
+    "UPDATED_AT": "ix_contacts_user_updated",
+}
+CREATE = """
+mutation Create($input: CreateContactInput!) {
+  createContact(input: $input) { contact { id } userErrors { field code } }
+}
+"""
+LOGIN = """
+mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }
+"""
+CONTACTS = """
+query Contacts(
+  $filter: ContactFilter, $orderBy: ContactOrder, $first: Int, $after: String
+) {
+  contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+    edges { node { id } }
+    pageInfo { endCursor }
+    totalCount
+  }
+}
+"""
+
+Statement = tuple[str, Any]
+
+
+@pytest.fixture
+def seeded(postgres_database: str) -> Iterator[tuple[GraphQL, str]]:
+    """A PostgreSQL app with two demo users of ADDRESS_BOOK contacts each,
+    vacuumed and analysed; the GraphQL client and the first user's token."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": postgres_database})
+    with app.app_context():
+        db.create_all()
+        seed.seed(users=2, contacts_per_user=ADDRESS_BOOK, random_seed=5)
+        # VACUUM also moves the rows just inserted from the GIN index's
+        # pending list into the index proper, as autovacuum would.
+        autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    gql = GraphQL(app.test_client())
+    credentials = {"email": seed.demo_email(1), "password": seed.DEMO_PASSWORD}
+    token: str = gql.data(LOGIN, {"input": credentials})["login"]["accessToken"]
+    yield gql, token
+    release_database(app)
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[Statement]]:
+    """The SQL statements (with their parameters) run while the block runs."""
+    seen: list[Statement] = []
+
+    def record(*args: Any) -> None:
+        _connection, _cursor, statement, parameters, _context, _many = args
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def plan_nodes(
+    app: Flask, statement: Statement, *, seqscan: bool = True
+) -> list[dict[str, Any]]:
+    """The nodes of the plan PostgreSQL chooses for `statement`; without
+    `seqscan`, a small table shows which indexes could answer it."""
+    sql, parameters = statement
+    with app.app_context(), db.engine.connect() as connection:
+        if not seqscan:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+        explained = connection.exec_driver_sql(
+            f"EXPLAIN (FORMAT JSON) {sql}", parameters
+        ).scalar_one()
+
+    def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The node and its inputs; not the per-row subqueries (SubPlan) that
+        read the first email and phone."""
+        yield node
+        for child in node.get("Plans", []):
+            if child["Parent Relationship"] != "SubPlan":
+                yield from walk(child)
+
+    return list(walk(explained[0]["Plan"]))
+
+
+def index_names(nodes: list[dict[str, Any]]) -> set[str]:
+    return {node["Index Name"] for node in nodes if "Index Name" in node}
+
+
+def contacts(
+    gql: GraphQL, token: str, variables: dict[str, Any]
+) -> tuple[list[Statement], dict[str, Any]]:
+    """One `contacts` request: the statements it ran, and the connection."""
+    app: Flask = gql.client.application
+    with statements(app) as seen:
+        connection: dict[str, Any] = gql.data(CONTACTS, variables, token)["contacts"]
+    return seen, connection
+
+
+def create_contact(gql: GraphQL, token: str, fields: dict[str, Any]) -> str:
+    payload = gql.data(CREATE, {"input": fields}, token)["createContact"]
+    assert payload["userErrors"] == []
+    contact_id: str = payload["contact"]["id"]
+    return contact_id
+
+
+def viewer_id() -> int:
+    return db.session.execute(
+        select(User.id).where(User.email == seed.demo_email(1))
+    ).scalar_one()
+
+
+def a_rare_name(app: Flask) -> str:
+    """The part before "@" of the viewer's first seeded email: "first.last",
+    which few contacts share."""
+    with app.app_context():
+        email = db.session.execute(
+            select(EmailAddress.value)
+            .join(Contact)
+            .where(Contact.user_id == viewer_id())
+            .order_by(EmailAddress.id)
+            .limit(1)
+        ).scalar_one()
+    return email.partition("@")[0]
+
+
+def contacts_containing(app: Flask, needle: str) -> int:
+    """How many of the viewer's contacts have `needle` in their search text,
+    counted in Python."""
+    with app.app_context():
+        texts = db.session.scalars(
+            select(Contact.search_text).where(Contact.user_id == viewer_id())
+        )
+        return sum(needle in search_text for search_text in texts)
+
+
+def test_search_is_answered_by_the_trigram_index(
+    seeded: tuple[GraphQL, str],
+) -> None:
+    gql, token = seeded
+    app: Flask = gql.client.application
+    name = a_rare_name(app)
+
+    seen, connection = contacts(gql, token, {"filter": {"search": name.upper()}})
+
+    searches = [s for s in seen if "LIKE" in s[0]]
+    assert len(searches) == 2  # the page and totalCount
+    assert [
+        SEARCH_INDEX in index_names(plan_nodes(app, s, seqscan=False)) for s in searches
+    ] == [True, True]
+    expected = contacts_containing(app, name)
+    assert expected >= 1
+    assert connection["totalCount"] == expected
+    assert len(connection["edges"]) == min(expected, 20)
+
+
+def test_wildcards_in_search_match_themselves_through_the_index(
+    seeded: tuple[GraphQL, str],
+) -> None:
+    gql, token = seeded
+    app: Flask = gql.client.application
+    wanted = create_contact(gql, token, {"company": "Per\\cent 100%_off"})
+    create_contact(gql, token, {"company": "Percent 100x-off"})
+
+    seen, connection = contacts(gql, token, {"filter": {"search": "r\\cent 100%_O"}})
+
+    page = next(s for s in seen if "LIKE" in s[0])
+    assert SEARCH_INDEX in index_names(plan_nodes(app, page, seqscan=False))
+    assert [edge["node"]["id"] for edge in connection["edges"]] == [wanted]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize("field", list(ORDER_INDEXES))
+def test_page_after_a_cursor_starts_there_in_the_orderings_index(
+    seeded: tuple[GraphQL, str], field: str, direction: str
+) -> None:
+    gql, token = seeded
+    app: Flask = gql.client.application
+    order = {"field": field, "direction": direction}
+    _, first_page = contacts(gql, token, {"orderBy": order, "first": 100})
+    after = first_page["pageInfo"]["endCursor"]
+
+    seen, _ = contacts(gql, token, {"orderBy": order, "first": 20, "after": after})
+
+    page = next(s for s in seen if "ORDER BY" in s[0] and "LIMIT" in s[0])
+    nodes = plan_nodes(app, page)
+    scans = [node for node in nodes if node.get("Index Name") == ORDER_INDEXES[field]]
+    assert [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]] == []
+    assert len(scans) == 1
+    # The cursor is where the scan starts, not a filter on rows read from the top.
+    assert "ROW(" in scans[0]["Index Cond"]
+    assert "Filter" not in scans[0]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("\\", ["backslash", "all three"]),
+        ("k\\s", ["backslash"]),
+        ("\\%", []),
+        ("50%_off", ["wildcards"]),
+        ("% off", []),
+        ("0%_", ["wildcards"]),
+        ("%_\\", ["all three"]),
+        ("_\\%", []),
+    ],
+)
+def test_backslash_and_wildcards_together_match_themselves(
+    gql: GraphQL, accounts: Accounts, search: str, expected: list[str]
+) -> None:
+    token = accounts.token()
+    companies = {
+        "backslash": "Back\\slash Ltd",
+        "lookalike": "Backslash Ltd",
+        "wildcards": "50%_off Stores",
+        "near miss": "50x off Stores",
+        "all three": "Odd %_\\ Name",
+    }
+    labels = {
+        create_contact(gql, token, {"company": company}): label
+        for label, company in companies.items()
+    }
+
+    _, connection = contacts(gql, token, {"filter": {"search": search}})
+
+    assert [labels[edge["node"]["id"]] for edge in connection["edges"]] == expected
