@@ -7,6 +7,7 @@ the same on SQLite and PostgreSQL and which Alembic can compare.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -174,21 +175,13 @@ class Contact(Base):
 
     def refresh_derived(self) -> None:
         """Recompute the sort keys and search text from the contact's fields."""
-        fallback = self.company or self._first_value() or ""
-        self.sort_first = _sort_key(self.first_name or self.last_name or fallback)
-        self.sort_last = _sort_key(self.last_name or self.first_name or fallback)
-        names = " ".join(n for n in (self.first_name, self.last_name) if n)
-        parts = [names, self.company or ""]
-        parts += [email.value for email in self.emails]
-        parts += [phone.value for phone in self.phones]
-        self.search_text = "\n".join(parts).casefold()
-
-    def _first_value(self) -> str | None:
-        if self.emails:
-            return self.emails[0].value
-        if self.phones:
-            return self.phones[0].value
-        return None
+        self.sort_first, self.sort_last, self.search_text = derived_columns(
+            self.first_name,
+            self.last_name,
+            self.company,
+            [email.value for email in self.emails],
+            [phone.value for phone in self.phones],
+        )
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
@@ -205,6 +198,23 @@ for extension in ("pg_trgm", "btree_gin"):
             dialect="postgresql"
         ),
     )
+
+
+def derived_columns(
+    first_name: str | None,
+    last_name: str | None,
+    company: str | None,
+    emails: Sequence[str],
+    phones: Sequence[str],
+) -> tuple[str, str, str]:
+    """(sort_first, sort_last, search_text) of a contact with these values:
+    the case-folded sort keys and the text that `search` matches against."""
+    fallback = company or next(iter((*emails, *phones)), "")
+    sort_first = _sort_key(first_name or last_name or fallback)
+    sort_last = _sort_key(last_name or first_name or fallback)
+    names = " ".join(n for n in (first_name, last_name) if n)
+    search_text = "\n".join([names, company or "", *emails, *phones]).casefold()
+    return sort_first, sort_last, search_text
 
 
 def display_name(

@@ -6,7 +6,7 @@ them fast, with Core `INSERT ... RETURNING` executemany in batches, one
 transaction per user. The values are already in the form the API stores
 (E.164 phones, upper-case ISO 3166 countries, one primary email and phone),
 so they pass `contact_input.Cleaner` unchanged, and the derived columns come
-from `Contact.refresh_derived` itself.
+from `models.derived_columns`, as the model's own.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from time import perf_counter
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Table, insert, select
+import psycopg
+from sqlalchemy import Table, insert, select, text
 
 from app.errors import InvalidInput, UserErrorCode
 from app.extensions import Base, db
@@ -34,6 +35,7 @@ from app.models import (
     Tag,
     User,
     contact_tags,
+    derived_columns,
     utcnow,
 )
 from app.services import auth, passwords
@@ -115,17 +117,14 @@ class DemoContact:
         }
 
     def derived(self) -> tuple[str, str, str]:
-        """(sort_first, sort_last, search_text), by `Contact.refresh_derived`
-        on a transient model that never reaches a session."""
-        model = Contact(
-            first_name=self.first_name,
-            last_name=self.last_name,
-            company=self.company,
-            emails=[EmailAddress(value=e.value) for e in self.emails],
-            phones=[PhoneNumber(value=p.value) for p in self.phones],
+        """(sort_first, sort_last, search_text), as the model derives them."""
+        return derived_columns(
+            self.first_name,
+            self.last_name,
+            self.company,
+            [email.value for email in self.emails],
+            [phone.value for phone in self.phones],
         )
-        model.refresh_derived()
-        return model.sort_first, model.sort_last, model.search_text
 
 
 def _weighted(rng: random.Random, weights: Sequence[int]) -> int:
@@ -423,21 +422,21 @@ def _insert_contacts(
                 "updated_at": now - contact.updated_ago,
             }
         )
-    ids = _insert_returning_ids(CONTACTS, rows)
+    ids = _insert_with_ids(CONTACTS, rows)
     _create_tags(user_id, batch, tag_ids)
     emails, phones, addresses, links = [], [], [], []
     for contact_id, contact in zip(ids, batch, strict=True):
         for position, email in enumerate(contact.emails):
             emails.append(
-                {"contact_id": contact_id, "position": position, **asdict(email)}
+                {"contact_id": contact_id, "position": position, **vars(email)}
             )
         for position, phone in enumerate(contact.phones):
             phones.append(
-                {"contact_id": contact_id, "position": position, **asdict(phone)}
+                {"contact_id": contact_id, "position": position, **vars(phone)}
             )
         for position, address in enumerate(contact.addresses):
             addresses.append(
-                {"contact_id": contact_id, "position": position, **asdict(address)}
+                {"contact_id": contact_id, "position": position, **vars(address)}
             )
         for name in contact.tags:
             links.append({"contact_id": contact_id, "tag_id": tag_ids[name.casefold()]})
@@ -447,8 +446,7 @@ def _insert_contacts(
         (ADDRESSES, addresses),
         (contact_tags, links),
     ):
-        if table_rows:
-            db.session.execute(insert(table), table_rows)
+        _insert(table, table_rows)
 
 
 def _create_tags(
@@ -474,3 +472,44 @@ def _insert_returning_ids(table: Table, rows: list[dict[str, Any]]) -> list[int]
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )
     return list(result.scalars().all())
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_with_ids(table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows`; their new ids, in the same order. On PostgreSQL the ids
+    are drawn from the table's sequence first and the rows are COPYed, which
+    is several times faster than INSERT for thousands of rows."""
+    if not rows or not _on_postgresql():
+        return _insert_returning_ids(table, rows) if rows else []
+    ids = list(
+        db.session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"table": table.name, "count": len(rows)},
+        )
+    )
+    _insert(table, [{"id": id, **row} for id, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _insert(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (all with the same keys): COPY on PostgreSQL, an
+    executemany elsewhere."""
+    if not rows:
+        return
+    if not _on_postgresql():
+        db.session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    connection = db.session.connection().connection.dbapi_connection
+    assert isinstance(connection, psycopg.Connection)
+    with connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
