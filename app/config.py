@@ -68,6 +68,11 @@ LIMITS = {
     "MAX_QUERY_COST": 1000,  # nodes: page sizes multiplied down each path
 }
 
+# How validated operations execute (GRAPHQL_EXECUTOR): "fast" serves plain
+# attribute fields inline (app/schema/executor.py), "stock" is graphql-core's
+# own executor as strawberry runs it. Both answer alike; the tests run on both.
+GRAPHQL_EXECUTORS = ("fast", "stock")
+
 
 class Config:
     """Settings shared by every environment; production values by default."""
@@ -106,6 +111,7 @@ class Config:
     INTROSPECTION = env_bool("INTROSPECTION", False)
     FIELD_SUGGESTIONS = env_bool("FIELD_SUGGESTIONS", False)
     MASK_ERRORS = True
+    GRAPHQL_EXECUTOR = env_str("GRAPHQL_EXECUTOR", "fast").lower()
 
     # Limits on one request, checked before any resolver runs.
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", LIMITS["MAX_CONTENT_LENGTH"])
@@ -172,6 +178,7 @@ class Config:
             # flask-jwt-extended reads a zero lifetime as "never expires".
             if settings[name] <= timedelta(0):
                 raise RuntimeError(f"{name} must be a positive number of seconds")
+        check_executor(settings["GRAPHQL_EXECUTOR"])
 
 
 class DevelopmentConfig(Config):
@@ -229,6 +236,14 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "CORS_ORIGINS must list the allowed origins, not '*', in production"
             )
+
+
+def check_executor(name: object) -> None:
+    if name not in GRAPHQL_EXECUTORS:
+        raise RuntimeError(
+            f"GRAPHQL_EXECUTOR must be one of {', '.join(GRAPHQL_EXECUTORS)}, "
+            f"not {name!r}"
+        )
 
 
 def check_secret(name: str, value: str) -> None:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import make_url, text
 
 from app import create_app
-from app.config import database_url
+from app.config import TestingConfig, database_url
 from app.extensions import db
 
 POSTGRES_SKIP_REASON = (
@@ -24,6 +24,14 @@ POSTGRES_SKIP_REASON = (
     "create and drop databases on)"
 )
 DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def pytest_report_header() -> str:
+    """Which GraphQL executor every app of the run uses: the config reads
+    GRAPHQL_EXECUTOR from the environment, so `GRAPHQL_EXECUTOR=stock pytest`
+    runs the whole suite, apps the tests build themselves included, on
+    graphql-core's stock executor (`make test` runs both)."""
+    return f"GraphQL executor: {TestingConfig.GRAPHQL_EXECUTOR} (GRAPHQL_EXECUTOR)"
 
 
 @pytest.fixture(scope="session")

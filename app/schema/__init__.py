@@ -12,11 +12,12 @@ from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExten
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from app.config import DOCUMENT_CACHE_SIZE
+from app.config import DOCUMENT_CACHE_SIZE, check_executor
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
+from app.schema.executor import FastExecutor
 from app.schema.limits import Limits, QueryLimits
 from app.schema.node import NodeQuery
 
@@ -54,4 +55,14 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
         mutation=Mutation,
         types=[Contact, Tag],
         extensions=extensions,
+        execution_context_class=executor_class(
+            settings.get("GRAPHQL_EXECUTOR", "fast")
+        ),
     )
+
+
+def executor_class(name: str) -> type[FastExecutor] | None:
+    """The executor GRAPHQL_EXECUTOR names; None leaves strawberry's own
+    (graphql-core's stock executor)."""
+    check_executor(name)
+    return FastExecutor if name == "fast" else None
