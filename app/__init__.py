@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from flask import Flask, current_app
+from psycopg.types.json import set_json_loads
 from sqlalchemy import event
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -89,6 +91,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", enable_sqlite_foreign_keys)
+        if db.engine.dialect.name == "postgresql":
+            event.listen(db.engine, "connect", read_json_with_orjson)
 
 
 def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -96,6 +100,12 @@ def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def read_json_with_orjson(dbapi_connection: Any, _record: Any) -> None:
+    """The listing's related lists arrive as JSON; orjson reads them several
+    times faster than the standard library, which psycopg uses by default."""
+    set_json_loads(orjson.loads, dbapi_connection)
 
 
 def prepare_password_checks(app: Flask) -> None:

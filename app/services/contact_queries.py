@@ -192,9 +192,9 @@ def list_contacts(
         size = first if first is not None else DEFAULT_PAGE_SIZE
     sort_descending = order.descending != backward
     rows = read_rows(
-        page_columns(window.order_by(*_sort(order.field, sort_descending))).limit(
-            size + 1
-        )
+        page_columns(
+            window.order_by(*_sort(order.field, sort_descending)), relations
+        ).limit(size + 1)
     )
     more = len(rows) > size
     rows = rows[:size]

@@ -2,21 +2,35 @@
 
 A page of contacts is read with SQLAlchemy Core, not the ORM: nothing is
 hydrated into identity-mapped, change-tracked objects that the request only
-reads. Each related list the caller asks for costs one statement for the
-whole page, and a list it does not ask for costs none: it is left UNLOADED,
-which refuses to be read rather than pretend to be empty.
+reads. The related lists the caller asks for come with the page: on
+PostgreSQL as JSON arrays that the page statement itself aggregates (one
+round trip for everything), elsewhere with one statement per list for the
+whole page. A list the caller does not ask for is not read at all: it is
+left UNLOADED, which refuses to be read rather than pretend to be empty.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
-from sqlalchemy import Row, Select, Table, and_, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Label,
+    Row,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.extensions import db
 from app.models import (
@@ -130,9 +144,22 @@ FIRST_EMAIL = case((_nameless(), _first_value(emails_table))).label("first_email
 FIRST_PHONE = case((_nameless(), _first_value(phones_table))).label("first_phone")
 
 
-def page_columns(query: Select[Any]) -> Select[Any]:
-    """`query` (filtered and ordered) reading what a ContactRecord needs."""
-    return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE)
+def aggregates_json() -> bool:
+    """Whether the database aggregates the related lists into the page
+    statement (PostgreSQL's json_agg keeps their order; SQLite's
+    json_group_array cannot be told an order before SQLite 3.44)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def page_columns(query: Select[Any], relations: frozenset[Relation]) -> Select[Any]:
+    """`query` (filtered and ordered) reading what a ContactRecord needs,
+    with `relations` as JSON columns where the database aggregates them."""
+    lists = [
+        JSON_LISTS[relation]
+        for relation in Relation
+        if relation in relations and aggregates_json()
+    ]
+    return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE, *lists)
 
 
 def read_rows(query: Select[Any]) -> list[Row[Any]]:
@@ -143,24 +170,44 @@ def read_rows(query: Select[Any]) -> list[Row[Any]]:
 def with_relations(
     rows: list[Row[Any]], relations: frozenset[Relation]
 ) -> list[ContactRecord]:
-    """The contacts `rows` with `relations` loaded: one statement each."""
+    """The contacts `rows` with `relations`: from their JSON columns, else
+    read with one statement per relation."""
+    if aggregates_json():
+        return [_record(row, relations, _json_lists(row)) for row in rows]
     ids = [row.id for row in rows]
-    lists = {
-        relation: _related(relation, ids) if relation in relations and ids else {}
+    groups = {
+        relation: _related(relation, ids) if ids else {}
         for relation in Relation
+        if relation in relations
     }
-    return [_record(row, lists, relations) for row in rows]
+    return [_record(row, relations, _grouped_lists(groups, row.id)) for row in rows]
+
+
+Lists = Callable[[Relation], Sequence[Any]]
+
+
+def _json_lists(row: Row[Any]) -> Lists:
+    """The related lists of a row with JSON columns (null for none)."""
+
+    def lists(relation: Relation) -> Sequence[Any]:
+        make = RELATED[relation].item
+        return [make(*item) for item in getattr(row, relation.value) or ()]
+
+    return lists
+
+
+def _grouped_lists(groups: dict[Relation, dict[int, list[Any]]], id: int) -> Lists:
+    def lists(relation: Relation) -> Sequence[Any]:
+        return groups[relation].get(id, [])
+
+    return lists
 
 
 def _record(
-    row: Row[Any],
-    lists: dict[Relation, dict[int, list[Row[Any]]]],
-    relations: frozenset[Relation],
+    row: Row[Any], relations: frozenset[Relation], lists: Lists
 ) -> ContactRecord:
-    def related(relation: Relation) -> Sequence[Row[Any]]:
-        if relation not in relations:
-            return UNLOADED
-        return lists[relation].get(row.id, [])
+    def related(relation: Relation) -> Sequence[Any]:
+        return lists(relation) if relation in relations else UNLOADED
 
     return ContactRecord(
         id=row.id,
@@ -186,51 +233,102 @@ def _record(
     )
 
 
+class EmailItem(NamedTuple):
+    value: str
+    label: str | None
+    primary: bool
+
+
+class PhoneItem(NamedTuple):
+    value: str
+    label: str | None
+    primary: bool
+
+
+class AddressItem(NamedTuple):
+    label: str | None
+    street: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+
+
+class TagItem(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RelatedList:
+    """Where a related list lives and how it is ordered (as the ORM
+    relationship orders it); `fields` are the columns of `item`."""
+
+    source: FromClause
+    contact_id: ColumnElement[int]
+    fields: tuple[ColumnElement[Any], ...]
+    order: ColumnElement[Any]
+    item: Callable[..., Any]
+
+    def per_page(self, ids: list[int]) -> Select[Any]:
+        """The list's rows for the contacts `ids`, by contact."""
+        return (
+            select(self.contact_id, *self.fields)
+            .select_from(self.source)
+            .where(self.contact_id.in_(ids))
+            .order_by(self.contact_id, self.order)
+        )
+
+    def as_json(self, name: str) -> Label[Any]:
+        """A column of the page: the contact's list as a JSON array of
+        arrays (null when empty), on PostgreSQL."""
+        items = aggregate_order_by(func.json_build_array(*self.fields), self.order)
+        return (
+            select(func.json_agg(items))
+            .select_from(self.source)
+            .where(self.contact_id == contacts_table.c.id)
+            .correlate(contacts_table)
+            .scalar_subquery()
+            .label(name)
+        )
+
+
+def _child_list(table: Table, item: type[NamedTuple]) -> RelatedList:
+    return RelatedList(
+        source=table,
+        contact_id=table.c.contact_id,
+        fields=tuple(table.c[name] for name in item._fields),
+        order=table.c.position,
+        item=item,
+    )
+
+
+RELATED = {
+    Relation.EMAILS: _child_list(emails_table, EmailItem),
+    Relation.PHONES: _child_list(phones_table, PhoneItem),
+    Relation.ADDRESSES: _child_list(addresses_table, AddressItem),
+    Relation.TAGS: RelatedList(
+        source=contact_tags_table.join(
+            tags_table, tags_table.c.id == contact_tags_table.c.tag_id
+        ),
+        contact_id=contact_tags_table.c.contact_id,
+        fields=(tags_table.c.id, tags_table.c.name),
+        order=tags_table.c.name_key,
+        item=TagItem,
+    ),
+}
+JSON_LISTS = {
+    relation: RELATED[relation].as_json(relation.value) for relation in Relation
+}
+
+
 def _related(relation: Relation, ids: list[int]) -> dict[int, list[Row[Any]]]:
-    """The relation's rows of the contacts `ids`, grouped by contact, each
-    group in the order the ORM relationship has."""
-    query = RELATED_QUERIES[relation].where(_contact_id(relation).in_(ids))
-    return _grouped(db.session.connection().execute(query))
-
-
-def _contact_id(relation: Relation) -> Any:
-    if relation is Relation.TAGS:
-        return contact_tags_table.c.contact_id
-    return CHILD_TABLES[relation].c.contact_id
-
-
-def _grouped(rows: Iterable[Row[Any]]) -> dict[int, list[Row[Any]]]:
+    """The relation's rows of the contacts `ids`, grouped by contact."""
+    rows = db.session.connection().execute(RELATED[relation].per_page(ids))
     groups: defaultdict[int, list[Row[Any]]] = defaultdict(list)
     for row in rows:
         groups[row.contact_id].append(row)
     return groups
-
-
-CHILD_TABLES = {
-    Relation.EMAILS: emails_table,
-    Relation.PHONES: phones_table,
-    Relation.ADDRESSES: addresses_table,
-}
-
-
-def _child_query(table: Table, *names: str) -> Select[Any]:
-    return select(table.c.contact_id, *(table.c[name] for name in names)).order_by(
-        table.c.contact_id, table.c.position
-    )
-
-
-RELATED_QUERIES: dict[Relation, Select[Any]] = {
-    Relation.EMAILS: _child_query(emails_table, "value", "label", "primary"),
-    Relation.PHONES: _child_query(phones_table, "value", "label", "primary"),
-    Relation.ADDRESSES: _child_query(
-        addresses_table, "label", "street", "city", "region", "postal_code", "country"
-    ),
-    Relation.TAGS: select(
-        contact_tags_table.c.contact_id, tags_table.c.id, tags_table.c.name
-    )
-    .join(tags_table, tags_table.c.id == contact_tags_table.c.tag_id)
-    .order_by(contact_tags_table.c.contact_id, tags_table.c.name_key),
-}
 
 
 def relations_named(names: Iterator[str] | Iterable[str]) -> frozenset[Relation]:
