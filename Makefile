@@ -8,6 +8,8 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 SEED_ARGS ?=
 SERVE_PORT ?= 8000
+BENCH_ARGS ?=
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +17,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 FLASK := $(BIN)/flask --app run
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve seed test schema schema-diff graphiql-assets format typecheck coverage clean
+.PHONY: help run serve seed bench test schema schema-diff graphiql-assets format typecheck coverage clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -32,6 +34,10 @@ serve: $(VENV)/.installed-runtime .env ## Migrate, then serve with gunicorn in p
 seed: $(VENV)/.installed-runtime .env ## Migrate, then add demo users and contacts (SEED_ARGS="--users 5 --contacts 1000 --seed 1")
 	$(FLASK) db upgrade
 	$(FLASK) seed $(SEED_ARGS)
+
+bench: $(VENV)/.installed-runtime ## The API against a hand-written endpoint on PostgreSQL at BENCH_DATABASE_URL, with wrk (BENCH_ARGS="--rounds 1 --duration 3"); see bench/README.md
+	@command -v wrk >/dev/null || { echo "error: wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/api_vs_handwritten.py $(BENCH_ARGS)
 
 # The whole suite runs twice, once on each GraphQL executor (app/schema/executor.py
 # and graphql-core's stock one): the fast one must answer exactly alike.

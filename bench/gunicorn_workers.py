@@ -23,13 +23,9 @@ import http.client
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +36,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.serving import (  # noqa: E402
+    free_port,
+    load,
+    login,
+    post,
+    run_wrk,
+    start_gunicorn,
+    stop,
+)
 
 EMAIL = "bench@example.com"
 PASSWORD = "bench password that is long enough"
@@ -79,13 +85,6 @@ class Result:
     errors: int
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def seed(database_url: str, count: int) -> None:
     """One user with `count` contacts, through the services."""
     from app import create_app
@@ -116,88 +115,6 @@ def seed(database_url: str, count: int) -> None:
         db.engine.dispose()
 
 
-def post(port: int, body: dict[str, object], token: str | None = None) -> bytes:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        connection.request("POST", "/graphql", json.dumps(body), headers)
-        response = connection.getresponse()
-        data = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"status {response.status}: {data[:200]!r}")
-        return data
-    finally:
-        connection.close()
-
-
-def login(port: int) -> str:
-    mutation = (
-        "mutation($input: LoginInput!) { login(input: $input) "
-        "{ accessToken userErrors { code } } }"
-    )
-    variables = {"input": {"email": EMAIL, "password": PASSWORD}}
-    payload = json.loads(post(port, {"query": mutation, "variables": variables}))
-    token: str | None = payload["data"]["login"]["accessToken"]
-    if not token:
-        raise RuntimeError(f"login failed: {payload}")
-    return token
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            connection.close()
-    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
-
-
-def start_gunicorn(
-    port: int, workers: int, threads: int, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
-    env = {
-        **env,
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_THREADS": str(threads),
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "-c", "gunicorn.conf.py", "run:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(port, process)
-    except BaseException:
-        stop(process)
-        raise
-    return process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def check_page(port: int, token: str, count: int) -> None:
     payload = json.loads(post(port, {"query": QUERY}, token))
     page = payload["data"]["contacts"]
@@ -206,56 +123,6 @@ def check_page(port: int, token: str, count: int) -> None:
         raise RuntimeError(f"unexpected page: {payload}")
     if not (node["emails"] and node["phones"] and node["tags"]):
         raise RuntimeError(f"contact without emails, phones or tags: {node}")
-
-
-LUA = """
-wrk.method = "POST"
-wrk.body = {body}
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {token}"
-"""
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def run_wrk(
-    wrk: str, port: int, token: str, duration: int, connections: int
-) -> tuple[float, float, float, int]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            LUA.format(body=json.dumps(json.dumps({"query": QUERY})), token=token)
-        )
-    try:
-        output = subprocess.run(
-            [
-                wrk,
-                f"-t{min(2, connections)}",
-                f"-c{connections}",
-                f"-d{duration}s",
-                "--latency",
-                "-s",
-                script.name,
-                f"http://127.0.0.1:{port}/graphql",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=duration + 30,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    percentiles = {
-        int(p): float(value) * UNITS[unit]
-        for p, value, unit in re.findall(
-            r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M
-        )
-    }
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(r"Socket errors:.*", output)
-    errors = int(bad.group(1)) if bad else 0
-    if socket_errors:
-        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(0)))
-    return rate, percentiles[50], percentiles[99], errors
 
 
 def run_python_client(
@@ -362,10 +229,6 @@ def main() -> None:
         )
 
 
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def measure(
     name: str,
     workers: int,
@@ -375,17 +238,33 @@ def measure(
     wrk: str | None,
 ) -> Result:
     port = free_port()
-    process = start_gunicorn(port, workers, threads, env)
+    server_env = {
+        **env,
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+    }
+    process = start_gunicorn(["-c", "gunicorn.conf.py", "run:app"], server_env, port)
     try:
-        token = login(port)
+        token = login(port, EMAIL, PASSWORD)
         check_page(port, token, args.contacts)
         if wrk:
-            figures = run_wrk(wrk, port, token, args.duration, args.connections)
-        else:
-            figures = run_python_client(port, token, args.duration, args.connections)
+            result = run_wrk(
+                port,
+                {"query": QUERY},
+                token,
+                duration=args.duration,
+                connections=args.connections,
+                threads=min(2, args.connections),
+                wrk=wrk,
+            )
+            figures = (result.requests_per_second, result.p50_ms, result.p99_ms)
+            return Result(name, *figures, result.errors)
+        return Result(
+            name, *run_python_client(port, token, args.duration, args.connections)
+        )
     finally:
         stop(process)
-    return Result(name, *figures)
 
 
 if __name__ == "__main__":
