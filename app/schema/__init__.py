@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from app.config import DOCUMENT_CACHE_SIZE, check_executor
 from app.schema.auth import AuthMutation, AuthQuery
+from app.schema.autocommit import AutocommitQueries
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
@@ -47,6 +48,7 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
             valid_queries=ValidQueries(cache_size),
         ),
         partial(ParserCache, maxsize=cache_size),
+        AutocommitQueries,
     ]
     if not settings.get("INTROSPECTION", True):
         extensions.append(DisableIntrospection)

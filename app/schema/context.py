@@ -12,6 +12,7 @@ from app.errors import NotAuthenticated
 from app.models import User
 from app.schema.ratelimit import retry_after_header
 from app.services import contacts, rate_limits, tokens
+from app.services.transaction import without_transaction
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Authentication:
 class Context:
     request: Request
     response: Response
+    # Set for a query operation (app/schema/autocommit.py): its reads need
+    # no transaction.
+    reads_only: bool = False
 
     @cached_property
     def authentication(self) -> Authentication:
@@ -36,6 +40,8 @@ class Context:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return Authentication(error=NotAuthenticated.invalid())
+        if self.reads_only:
+            without_transaction()
         try:
             user, session_id = tokens.authenticate(token.strip())
         except NotAuthenticated as error:

@@ -235,3 +235,31 @@ def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
         "zed@example.com",
     ]
     assert statements == [SESSION, PAGE]
+
+
+def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    levels: list[str | None] = []
+
+    def record(connection: Any, *_: Any) -> None:
+        levels.append(connection.get_execution_options().get("isolation_level"))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        gql.data("{ contacts(first: 5) { nodes { id } } }", token=viewer.token)
+        read = list(levels)
+        levels.clear()
+        created = gql.data(
+            'mutation { createContact(input: {firstName: "Ann"}) '
+            "{ contact { firstName } } }",
+            token=viewer.token,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert read == ["AUTOCOMMIT", "AUTOCOMMIT"]
+    assert created == {"createContact": {"contact": {"firstName": "Ann"}}}
+    assert levels and "AUTOCOMMIT" not in levels
