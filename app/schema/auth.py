@@ -13,7 +13,7 @@ from app.schema.context import Info
 from app.schema.ids import to_global_id
 from app.schema.ratelimit import RateLimit, count_login, count_refresh, count_register
 from app.services import auth
-from app.services.tokens import IssuedTokens
+from app.services.tokens import IssuedTokens, Viewer
 
 
 @strawberry.type(description="An account.")
@@ -24,7 +24,7 @@ class User(Node):
     created_at: datetime
 
     @classmethod
-    def from_model(cls, user: models.User) -> User:
+    def from_model(cls, user: models.User | Viewer) -> User:
         return cls(
             id=strawberry.ID(to_global_id("User", user.id)),
             email=user.email,

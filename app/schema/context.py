@@ -9,15 +9,15 @@ import strawberry
 from flask import Request, Response
 
 from app.errors import NotAuthenticated
-from app.models import User
 from app.schema.ratelimit import retry_after_header
 from app.services import contacts, rate_limits, tokens
+from app.services.tokens import Viewer
 from app.services.transaction import without_transaction
 
 
 @dataclass(frozen=True)
 class Authentication:
-    user: User | None = None
+    user: Viewer | None = None
     session_id: str | None = None
     error: NotAuthenticated | None = None
 
@@ -49,7 +49,7 @@ class Context:
         return Authentication(user=user, session_id=session_id)
 
     @property
-    def viewer(self) -> User | None:
+    def viewer(self) -> Viewer | None:
         """The signed-in user; None without a token; UNAUTHENTICATED with a bad one.
 
         Root fields' resolvers call this (or `require_viewer`) once each, and
@@ -65,13 +65,13 @@ class Context:
                 rate_limits.token_use(session_id)
         return user
 
-    def require_viewer(self) -> User:
+    def require_viewer(self) -> Viewer:
         viewer = self.viewer
         if viewer is None:
             raise NotAuthenticated.required()
         return viewer
 
-    def _signed_in(self) -> User | None:
+    def _signed_in(self) -> Viewer | None:
         if self.authentication.error is not None:
             raise self.authentication.error
         return self.authentication.user

@@ -104,7 +104,9 @@ def refresh(refresh_token: str) -> tokens.IssuedTokens:
 
 @transactional
 def logout(
-    viewer: User | None, viewer_session_id: str | None, refresh_token: str | None
+    viewer: tokens.Viewer | None,
+    viewer_session_id: str | None,
+    refresh_token: str | None,
 ) -> None:
     """End the viewer's current login and the login of `refresh_token`.
 

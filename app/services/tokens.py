@@ -102,7 +102,21 @@ def _decode(encoded: str, token_type: str) -> dict[str, Any]:
     return claims
 
 
-def authenticate(encoded: str) -> tuple[User, str]:
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user, as every request reads it: a plain record, not an
+    ORM object, because the request only reads it."""
+
+    id: int
+    email: str
+    name: str | None
+    created_at: datetime
+
+
+VIEWER_COLUMNS = (User.id, User.email, User.name, User.created_at)
+
+
+def authenticate(encoded: str) -> tuple[Viewer, str]:
     """The user and session id an access token stands for.
 
     Raises NotAuthenticated when the token is malformed, badly signed,
@@ -115,17 +129,20 @@ def authenticate(encoded: str) -> tuple[User, str]:
         raise NotAuthenticated.expired() from None
     except ValueError:
         raise NotAuthenticated.invalid() from None
-    row = db.session.execute(
-        select(User, AuthSession.revoked_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == claims["sid"], User.id == int(claims["sub"]))
-    ).one_or_none()
+    row = (
+        db.session.connection()
+        .execute(
+            select(*VIEWER_COLUMNS, AuthSession.revoked_at)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.id == claims["sid"], User.id == int(claims["sub"]))
+        )
+        .one_or_none()
+    )
     if row is None:
         raise NotAuthenticated.invalid()
-    user, revoked_at = row
-    if revoked_at is not None:
+    if row.revoked_at is not None:
         raise NotAuthenticated.revoked()
-    return user, claims["sid"]
+    return Viewer(row.id, row.email, row.name, row.created_at), claims["sid"]
 
 
 def _invalid_refresh_token(message: str) -> InvalidInput:

@@ -100,7 +100,10 @@ def test_authenticate_returns_the_user_and_login_of_an_access_token(
     new_user("bob@example.com")
     issued = sign_in(user)
 
-    assert tokens.authenticate(issued.access_token) == (user, session_of(issued).id)
+    assert tokens.authenticate(issued.access_token) == (
+        tokens.Viewer(user.id, user.email, user.name, user.created_at),
+        session_of(issued).id,
+    )
 
 
 def revoke(issued: tokens.IssuedTokens) -> str:
