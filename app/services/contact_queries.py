@@ -48,16 +48,19 @@ class OrderField(Enum):
 
     @property
     def column(self) -> InstrumentedAttribute[Any]:
-        return {
-            OrderField.FIRST_NAME: Contact.sort_first,
-            OrderField.LAST_NAME: Contact.sort_last,
-            OrderField.CREATED_AT: Contact.created_at,
-            OrderField.UPDATED_AT: Contact.updated_at,
-        }[self]
+        return ORDER_COLUMNS[self]
 
     @property
     def is_time(self) -> bool:
         return self in (OrderField.CREATED_AT, OrderField.UPDATED_AT)
+
+
+ORDER_COLUMNS = {
+    OrderField.FIRST_NAME: Contact.sort_first,
+    OrderField.LAST_NAME: Contact.sort_last,
+    OrderField.CREATED_AT: Contact.created_at,
+    OrderField.UPDATED_AT: Contact.updated_at,
+}
 
 
 @dataclass(frozen=True)

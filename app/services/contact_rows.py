@@ -60,6 +60,7 @@ class Relation(Enum):
 
 
 ALL_RELATIONS = frozenset(Relation)
+ORDER = list(Relation)  # the order of the JSON columns of a page
 
 
 class Unloaded(Sequence[Any]):
@@ -78,7 +79,7 @@ class Unloaded(Sequence[Any]):
 UNLOADED: Sequence[Any] = Unloaded()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ContactRecord:
     """One contact as the listing reads it; lists hold Core rows."""
 
@@ -156,7 +157,7 @@ def page_columns(query: Select[Any], relations: frozenset[Relation]) -> Select[A
     with `relations` as JSON columns where the database aggregates them."""
     lists = [
         JSON_LISTS[relation]
-        for relation in Relation
+        for relation in ORDER
         if relation in relations and aggregates_json()
     ]
     return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE, *lists)
@@ -173,63 +174,91 @@ def with_relations(
     """The contacts `rows` with `relations`: from their JSON columns, else
     read with one statement per relation."""
     if aggregates_json():
-        return [_record(row, relations, _json_lists(row)) for row in rows]
-    ids = [row.id for row in rows]
-    groups = {
-        relation: _related(relation, ids) if ids else {}
-        for relation in Relation
-        if relation in relations
-    }
-    return [_record(row, relations, _grouped_lists(groups, row.id)) for row in rows]
+        lists = [_from_json(relation, relations) for relation in Relation]
+    else:
+        ids = [row.id for row in rows]
+        lists = [_from_groups(relation, relations, ids) for relation in Relation]
+    return [_record(row, *(list_of(row) for list_of in lists)) for row in rows]
 
 
-Lists = Callable[[Relation], Sequence[Any]]
+ListOf = Callable[[Row[Any]], Sequence[Any]]
 
 
-def _json_lists(row: Row[Any]) -> Lists:
-    """The related lists of a row with JSON columns (null for none)."""
-
-    def lists(relation: Relation) -> Sequence[Any]:
-        make = RELATED[relation].item
-        return [make(*item) for item in getattr(row, relation.value) or ()]
-
-    return lists
+def _unloaded(_: Row[Any]) -> Sequence[Any]:
+    return UNLOADED
 
 
-def _grouped_lists(groups: dict[Relation, dict[int, list[Any]]], id: int) -> Lists:
-    def lists(relation: Relation) -> Sequence[Any]:
-        return groups[relation].get(id, [])
+def _from_json(relation: Relation, relations: frozenset[Relation]) -> ListOf:
+    """A row's `relation`, from the JSON column `page_columns` added."""
+    if relation not in relations:
+        return _unloaded
+    make = RELATED[relation].item
+    index = len(PAGE_COLUMNS) + 2 + sorted(relations, key=ORDER.index).index(relation)
 
-    return lists
+    def list_of(row: Row[Any]) -> Sequence[Any]:
+        return [make(*item) for item in row[index] or ()]
+
+    return list_of
+
+
+def _from_groups(
+    relation: Relation, relations: frozenset[Relation], ids: list[int]
+) -> ListOf:
+    """A row's `relation`, read for all the rows `ids` in one statement."""
+    if relation not in relations:
+        return _unloaded
+    groups = _related(relation, ids) if ids else {}
+
+    def list_of(row: Row[Any]) -> Sequence[Any]:
+        return groups.get(row.id, [])
+
+    return list_of
 
 
 def _record(
-    row: Row[Any], relations: frozenset[Relation], lists: Lists
+    row: Row[Any],
+    emails: Sequence[Any],
+    phones: Sequence[Any],
+    addresses: Sequence[Any],
+    tags: Sequence[Any],
 ) -> ContactRecord:
-    def related(relation: Relation) -> Sequence[Any]:
-        return lists(relation) if relation in relations else UNLOADED
-
+    (
+        id,
+        first_name,
+        last_name,
+        company,
+        job_title,
+        birthday,
+        notes,
+        favorite,
+        version,
+        created_at,
+        updated_at,
+        sort_first,
+        sort_last,
+        first_email,
+        first_phone,
+        *_,
+    ) = tuple(row)
     return ContactRecord(
-        id=row.id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        display_name=display_name(
-            row.first_name, row.last_name, row.company, row.first_email, row.first_phone
-        ),
-        company=row.company,
-        job_title=row.job_title,
-        birthday=row.birthday,
-        notes=row.notes,
-        favorite=row.favorite,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        sort_first=row.sort_first,
-        sort_last=row.sort_last,
-        emails=related(Relation.EMAILS),
-        phones=related(Relation.PHONES),
-        addresses=related(Relation.ADDRESSES),
-        tags=related(Relation.TAGS),
+        id,
+        first_name,
+        last_name,
+        display_name(first_name, last_name, company, first_email, first_phone),
+        company,
+        job_title,
+        birthday,
+        notes,
+        favorite,
+        version,
+        created_at,
+        updated_at,
+        sort_first,
+        sort_last,
+        emails,
+        phones,
+        addresses,
+        tags,
     )
 
 
