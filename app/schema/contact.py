@@ -152,11 +152,8 @@ class PageInfo:
 class ContactConnection:
     edges: list[ContactEdge]
     page_info: PageInfo
+    nodes: list[Contact]
     page: strawberry.Private[contact_queries.ContactPage]
-
-    @strawberry.field
-    def nodes(self) -> list[Contact]:
-        return [edge.node for edge in self.edges]
 
     @strawberry.field(description="All matches of the filter, not just this page.")
     def total_count(self) -> int:
@@ -164,11 +161,13 @@ class ContactConnection:
 
     @classmethod
     def from_page(cls, page: contact_queries.ContactPage) -> ContactConnection:
+        nodes = [Contact.from_model(contact) for contact in page.contacts]
         return cls(
             edges=[
-                ContactEdge(cursor=cursor, node=Contact.from_model(contact))
-                for cursor, contact in zip(page.cursors, page.contacts, strict=True)
+                ContactEdge(cursor=cursor, node=node)
+                for cursor, node in zip(page.cursors, nodes, strict=True)
             ],
+            nodes=nodes,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
