@@ -36,7 +36,9 @@ seed: $(VENV)/.installed-runtime .env ## Migrate, then add demo users and contac
 	$(FLASK) seed $(SEED_ARGS)
 
 bench: $(VENV)/.installed-runtime ## The API against a hand-written endpoint on PostgreSQL at BENCH_DATABASE_URL, with wrk (BENCH_ARGS="--rounds 1 --duration 3"); see bench/README.md
-	@command -v wrk >/dev/null || { echo "error: wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "error: wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/api_vs_handwritten.py $(BENCH_ARGS)
 
 # The whole suite runs twice, once on each GraphQL executor (app/schema/executor.py
