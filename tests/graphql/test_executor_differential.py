@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, NewType
 
@@ -55,7 +56,7 @@ from graphql.pyutils import Undefined
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
@@ -63,7 +64,8 @@ from strawberry.types import ExecutionResult
 from app import create_app
 from app.config import GRAPHQL_EXECUTORS, TestingConfig
 from app.extensions import db
-from app.schema.executor import FastExecutor
+from app.schema import executor
+from app.schema.executor import PLANS_PER_DOCUMENT, DocumentCache, FastExecutor
 from tests.conftest import Accounts
 from tests.test_fuzz import (
     date_values,
@@ -942,3 +944,89 @@ def test_deferred_fragments_get_the_same_answer(query: str, case: str) -> None:
     stock = asyncio.run(run(strawberry.Schema(query=AsyncQuery, config=config)))
     assert fast == stock
     assert len(stock) > 1  # something was deferred
+
+
+# --- plans shared by the requests of one document ---------------------------------
+
+VARYING_QUERY = """
+query Varying($case: String!, $a: Boolean!, $b: Boolean!) {
+  box(case: $case) {
+    reading { text @include(if: $a) note @skip(if: $b) count }
+    readings { ... on Reading @include(if: $b) { text } ...R @skip(if: $a) }
+    inner { words @include(if: $a) pets { name ... @include(if: $b) { legs } } }
+    pets { name ...Legs }
+  }
+}
+fragment R on Reading { note mood }
+fragment Legs on Pet { legs @skip(if: $a) }
+"""
+VARIABLES = [
+    {"a": a, "b": b} for a, b in [(True, True), (True, False), (False, True)]
+] + [{"a": False, "b": False}, {"a": True, "b": True}]
+
+
+def cached_schemas() -> dict[str, strawberry.Schema]:
+    """Both executors behind strawberry's ParserCache, as in the app: every
+    request with the same text executes the same document."""
+    return {
+        name: strawberry.Schema(
+            query=Query,
+            execution_context_class=FastExecutor if name == "fast" else None,
+            extensions=[partial(ParserCache, maxsize=8)],
+            config=CONFIG,
+        )
+        for name in ("fast", "stock")
+    }
+
+
+@pytest.mark.parametrize("plans_per_document", [PLANS_PER_DOCUMENT, 3])
+def test_shared_plans_answer_each_request_alike(
+    plans_per_document: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One document after another with odd values and with @skip and
+    @include on variables: what an earlier request planned never answers
+    for a later one, whether the document's plans are full or not."""
+    monkeypatch.setattr(executor, "PLANS_PER_DOCUMENT", plans_per_document)
+    schemas = cached_schemas()
+    requests = [(BOX_QUERY, {"case": case}) for case in CASES] + [
+        (VARYING_QUERY, {"case": "ordinary", **variables}) for variables in VARIABLES
+    ]
+    for query, variables in requests * 2:
+        fast, stock = (
+            outcome(schemas[name].execute_sync(query, variables))
+            for name in ("fast", "stock")
+        )
+        assert fast == stock, (query, variables)
+
+
+def test_a_document_is_planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a later request only the operation's own selection set, which
+    graphql-core collects anew, and those with @skip or @include are planned
+    again: `same: reading { text @include(if: $yes) ... }` below `box` and
+    below `boxes`."""
+    planned: list[str] = []
+    plan_steps = executor.plan_steps
+
+    def counted(*args: Any) -> Any:
+        planned.append(args[1].name)
+        return plan_steps(*args)
+
+    monkeypatch.setattr(executor, "plan_steps", counted)
+    schema = cached_schemas()["fast"]
+    first = outcome(schema.execute_sync(BOX_QUERY, {"case": "ordinary"}))
+    assert len(planned) > 1
+    planned.clear()
+    assert outcome(schema.execute_sync(BOX_QUERY, {"case": "ordinary"})) == first
+    assert planned == ["Query", "Reading", "Reading"]
+
+
+def test_the_document_cache_keeps_the_most_recent_documents() -> None:
+    cache = DocumentCache(2)
+    operations = [
+        graphql.parse(f"{{ box(case: {index}) {{ code }} }}").definitions[0]
+        for index in range(3)
+    ]
+    plans = [cache.get(operation, {}) for operation in operations]  # type: ignore[arg-type]
+    assert cache.get(operations[2], {}) is plans[2]  # type: ignore[arg-type]
+    assert cache.get(operations[1], {}) is plans[1]  # type: ignore[arg-type]
+    assert cache.get(operations[0], {}) is not plans[0]  # type: ignore[arg-type]
