@@ -52,23 +52,8 @@ from app.schema.context import Context  # noqa: E402
 from app.schema.executor import FastExecutor  # noqa: E402
 from app.services import seed, tokens  # noqa: E402
 from app.services.transaction import transactional  # noqa: E402
+from bench.queries import LIST  # noqa: E402
 
-QUERY = """
-query FirstPage($first: Int!) {
-  contacts(first: $first) {
-    edges {
-      cursor
-      node {
-        id firstName lastName displayName company
-        emails { value label primary }
-        phones { value label primary }
-        tags { id name }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
 EXECUTORS: dict[str, type[Executor]] = {
     "stock": StrawberryGraphQLCoreExecutionContext,
     "fast": FastExecutor,
@@ -172,7 +157,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         app, token = seeded_app(directory, args.contacts)
-        document = parse(QUERY)
+        document = parse(LIST)
         schema = app.extensions["graphql_schema"]._schema
         assert validate(schema, document) == []
         headers = {"Authorization": f"Bearer {token}"}

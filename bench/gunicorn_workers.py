@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import platform
-import secrets
 import shutil
 import statistics
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.seeding import server_env  # noqa: E402
 from bench.serving import (  # noqa: E402
     free_port,
     load,
@@ -180,16 +180,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
         seed(database_url, args.contacts)
-        env = {
-            **os.environ,
-            "APP_ENV": "production",
-            "SECRET_KEY": secrets.token_hex(32),
-            "JWT_SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": database_url,
-            "RATELIMIT_ENABLED": "false",
-            "LOG_LEVEL": "INFO",
-        }
-        env.pop("LOG_FORMAT", None)
+        env = {**server_env(database_url), "LOG_LEVEL": "INFO"}
         wrk = None if args.python_client else shutil.which("wrk")
         client = "wrk" if wrk else "python thread-pool client"
         print(

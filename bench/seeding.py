@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from app.extensions import db
 from app.models import derived_columns, utcnow
 from app.services import auth
-from app.services.contact_input import CleanAddress
+from app.services.contacts import address_values
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
 from app.services.seed_data import TAG_NAMES
 from bench.inprocess import production_app
@@ -257,7 +257,7 @@ def _child_rows(
         "contact_addresses",
         "contact_id, position, label, street, city, region, postal_code, country",
         (
-            (contact_id, position, *_address(address))
+            (contact_id, position, *address_values(address))
             for contact_id, contact in pairs
             for position, address in enumerate(contact.addresses)
         ),
@@ -270,15 +270,4 @@ def _child_rows(
             for contact_id, contact in pairs
             for name in contact.tags
         ),
-    )
-
-
-def _address(address: CleanAddress) -> tuple[str | None, ...]:
-    return (
-        address.label,
-        address.street,
-        address.city,
-        address.region,
-        address.postal_code,
-        address.country,
     )

@@ -212,20 +212,21 @@ def _differs(contact: Contact, cleaned: Mapping[str, Any]) -> bool:
         **{name: getattr(contact, name) for name in SCALAR_FIELDS},
         "emails": [(e.value, e.label, e.primary) for e in contact.emails],
         "phones": [(p.value, p.label, p.primary) for p in contact.phones],
-        "addresses": [_address_tuple(a) for a in contact.addresses],
+        "addresses": [address_values(a) for a in contact.addresses],
         "tags": sorted(tag.name_key for tag in contact.tags),
     }
     wanted = {
         **cleaned,
         "emails": [(e.value, e.label, e.primary) for e in cleaned.get("emails", [])],
         "phones": [(p.value, p.label, p.primary) for p in cleaned.get("phones", [])],
-        "addresses": [_address_tuple(a) for a in cleaned.get("addresses", [])],
+        "addresses": [address_values(a) for a in cleaned.get("addresses", [])],
         "tags": sorted(name.casefold() for name in cleaned.get("tags", [])),
     }
     return any(current[name] != wanted[name] for name in cleaned)
 
 
-def _address_tuple(address: Any) -> tuple[str | None, ...]:
+def address_values(address: Any) -> tuple[str | None, ...]:
+    """An address's fields in column order (label first)."""
     return (
         address.label,
         address.street,

@@ -53,7 +53,7 @@ from graphql import (
     VariableNode,
 )
 from graphql.pyutils import Undefined
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 from strawberry.extensions import ParserCache, SchemaExtension
@@ -67,6 +67,7 @@ from app.extensions import db
 from app.schema import executor
 from app.schema.executor import PLANS_PER_DOCUMENT, DocumentCache, FastExecutor
 from tests.conftest import Accounts
+from tests.test_fuzz import SETTINGS as FUZZ_SETTINGS
 from tests.test_fuzz import (
     date_values,
     datetime_values,
@@ -456,19 +457,7 @@ def scalar_values(
     }
 
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=False,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-)
+SETTINGS = settings(FUZZ_SETTINGS, max_examples=EXAMPLES)
 
 
 def test_generated_queries_get_the_same_answer(
