@@ -23,13 +23,14 @@ def selected_below(info: Info, *paths: tuple[str, ...]) -> set[str]:
     """The names of the fields selected at any of `paths` below the current
     field, e.g. `("edges", "node")`. A field under @skip or @include counts as
     selected: at worst it is loaded and not read."""
+    below = [
+        child
+        for field in _fields(info.selected_fields)
+        for child in _fields(field.selections)
+    ]
     names: set[str] = set()
     for path in paths:
-        level = [
-            child
-            for field in _fields(info.selected_fields)
-            for child in _fields(field.selections)
-        ]
+        level = below
         for name in path:
             level = [
                 child

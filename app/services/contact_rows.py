@@ -12,7 +12,7 @@ left UNLOADED, which refuses to be read rather than pretend to be empty.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -60,7 +60,6 @@ class Relation(Enum):
 
 
 ALL_RELATIONS = frozenset(Relation)
-ORDER = list(Relation)  # the order of the JSON columns of a page
 
 
 class Unloaded(Sequence[Any]):
@@ -81,7 +80,8 @@ UNLOADED: Sequence[Any] = Unloaded()
 
 @dataclass(slots=True)
 class ContactRecord:
-    """One contact as the listing reads it; lists hold Core rows."""
+    """One contact as the listing reads it; each list holds rows or items
+    with the fields of its RelatedList."""
 
     id: int
     first_name: str | None
@@ -97,10 +97,10 @@ class ContactRecord:
     updated_at: datetime
     sort_first: str
     sort_last: str
-    emails: Sequence[Row[Any]]
-    phones: Sequence[Row[Any]]
-    addresses: Sequence[Row[Any]]
-    tags: Sequence[Row[Any]]
+    emails: Sequence[Any]
+    phones: Sequence[Any]
+    addresses: Sequence[Any]
+    tags: Sequence[Any]
 
 
 PAGE_COLUMNS = (
@@ -155,11 +155,9 @@ def aggregates_json() -> bool:
 def page_columns(query: Select[Any], relations: frozenset[Relation]) -> Select[Any]:
     """`query` (filtered and ordered) reading what a ContactRecord needs,
     with `relations` as JSON columns where the database aggregates them."""
-    lists = [
-        JSON_LISTS[relation]
-        for relation in ORDER
-        if relation in relations and aggregates_json()
-    ]
+    lists = []
+    if aggregates_json():
+        lists = [JSON_LISTS[relation] for relation in Relation if relation in relations]
     return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE, *lists)
 
 
@@ -193,10 +191,10 @@ def _from_json(relation: Relation, relations: frozenset[Relation]) -> ListOf:
     if relation not in relations:
         return _unloaded
     make = RELATED[relation].item
-    index = len(PAGE_COLUMNS) + 2 + sorted(relations, key=ORDER.index).index(relation)
+    name = relation.value  # the JSON column's label
 
     def list_of(row: Row[Any]) -> Sequence[Any]:
-        return [make(*item) for item in row[index] or ()]
+        return [make(*item) for item in getattr(row, name) or ()]
 
     return list_of
 
@@ -360,7 +358,7 @@ def _related(relation: Relation, ids: list[int]) -> dict[int, list[Row[Any]]]:
     return groups
 
 
-def relations_named(names: Iterator[str] | Iterable[str]) -> frozenset[Relation]:
+def relations_named(names: Iterable[str]) -> frozenset[Relation]:
     """The relations among field `names` (other names are ignored)."""
     by_name = {relation.value: relation for relation in Relation}
     return frozenset(by_name[name] for name in names if name in by_name)
