@@ -12,6 +12,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.config import config_for, database_url
+from app.connection_health import drop_dead_connections
 from app.extensions import cors, db, jwt, limiter, migrate
 from app.http_limits import init_http_limits, limit_per_address
 from app.request_id import init_request_ids
@@ -56,7 +57,6 @@ def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     """SQLAlchemy engine options from the settings; explicit
     SQLALCHEMY_ENGINE_OPTIONS entries win."""
     options: dict[str, Any] = {
-        "pool_pre_ping": True,
         "hide_parameters": settings["SQLALCHEMY_HIDE_PARAMETERS"],
     }
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", enable_sqlite_foreign_keys)
         if db.engine.dialect.name == "postgresql":
             event.listen(db.engine, "connect", read_json_with_orjson)
+            drop_dead_connections(db.engine)
 
 
 def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

@@ -87,8 +87,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         env_str("DATABASE_URL", "sqlite:///contacts.db")
     )
-    # Engine options the factory adds to SQLALCHEMY_ENGINE_OPTIONS: test a
-    # pooled connection before use (recovers after a database restart), give
+    # Engine options the factory adds to SQLALCHEMY_ENGINE_OPTIONS: give
     # up connecting after this many seconds (libpq's minimum is 2), and keep
     # bound parameters out of error messages and logs.
     DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)

@@ -176,10 +176,7 @@ def production_app(
         {
             **SECRETS,
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
-                "connect_args": {"connect_timeout": 1},
-            },
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
             "RATELIMIT_ENABLED": False,
             "PASSWORD_HASH_TIME_COST": 1,
             "PASSWORD_HASH_MEMORY_COST": 8,
@@ -215,7 +212,8 @@ def test_the_database_restarting_going_away_and_coming_back(
     secrets = (str(proxy.port), server_port, str(database))
 
     # A restart between two requests: the pooled connections are dead, and
-    # the next request must not notice (pre-ping replaces them).
+    # the next request must not notice (app/connection_health.py replaces
+    # them).
     proxy.stop()
     proxy.start()
 

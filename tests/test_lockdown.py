@@ -664,7 +664,7 @@ def test_engine_options(
     with app.app_context():
         engine = db.engine
         assert engine.hide_parameters is hidden
-        assert engine.pool._pre_ping is True
+        assert engine.pool._pre_ping is False  # app/connection_health.py instead
         if engine.dialect.name == "postgresql":
             assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
                 "connect_timeout": 2
