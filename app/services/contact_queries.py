@@ -13,21 +13,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import opaque
 from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
+from app.services.compiled_reads import CompiledRead
 from app.services.contact_rows import (
     ALL_RELATIONS,
     ContactRecord,
     Relation,
     page_columns,
-    read_rows,
     with_relations,
 )
 from app.services.text import unusable_characters
@@ -180,25 +193,29 @@ def list_contacts(
         raise BadUserInput("Give `first` or `last`, not both.")
     after = _cursor(page.after, order.field, "after")
     before = _cursor(page.before, order.field, "before")
-
-    matches = matching(user_id, filter or ContactFilter())
-    window = matches
-    if after is not None:
-        window = window.where(_beyond(after, order, forward=True))
-    if before is not None:
-        window = window.where(_beyond(before, order, forward=False))
+    criteria = Criteria.of(filter or ContactFilter())
 
     backward = last is not None
     if last is not None:
         size = last
     else:
         size = first if first is not None else DEFAULT_PAGE_SIZE
-    sort_descending = order.descending != backward
-    rows = read_rows(
-        page_columns(
-            window.order_by(*_sort(order.field, sort_descending)), relations
-        ).limit(size + 1)
+    shape = PageShape(
+        criteria=criteria.shape,
+        order=order,
+        backward=backward,
+        after=after is not None,
+        before=before is not None,
+        relations=relations,
     )
+    values = {
+        **criteria.values(user_id),
+        **_cursor_values(AFTER, after),
+        **_cursor_values(BEFORE, before),
+        LIMIT: size + 1,
+    }
+    connection = db.session.connection()
+    rows = _page_statement(shape, connection.dialect).rows(connection, values)
     more = len(rows) > size
     rows = rows[:size]
     if backward:
@@ -208,17 +225,17 @@ def list_contacts(
     # `after` / `before` (the cursor's own row included), mean more pages.
     has_previous = (backward and more) or (
         after is not None
-        and _any_beyond(matches, after, order, forward=False, inclusive=True)
+        and _any_beyond(criteria, user_id, after, order, forward=False)
     )
     has_next = (not backward and more) or (
         before is not None
-        and _any_beyond(matches, before, order, forward=True, inclusive=True)
+        and _any_beyond(criteria, user_id, before, order, forward=True)
     )
 
     def count_matches() -> int:
-        return (
-            db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0
-        )
+        matches = matching(criteria.shape).subquery()
+        statement = select(func.count()).select_from(matches)
+        return db.session.scalar(statement, criteria.values(user_id)) or 0
 
     return ContactPage(
         contacts=records,
@@ -229,20 +246,135 @@ def list_contacts(
     )
 
 
-def matching(user_id: int, filter: ContactFilter) -> Select[int]:
-    """The ids of the user's contacts that match `filter`."""
-    query = select(Contact.id).where(Contact.user_id == user_id)
-    search = _filter_text(filter.search, "search")
-    if search:
-        query = query.where(_search(search))
-    tag = _filter_text(filter.tag, "tag")
-    if tag:
-        query = query.where(_tagged(user_id, tag.casefold()))
-    if filter.favorite is not None:
-        query = query.where(Contact.favorite.is_(filter.favorite))
-    if filter.updated_since is not None:
-        query = query.where(Contact.updated_at >= _since(filter.updated_since))
+# The names of the parameters the listing's statements are bound to.
+USER_ID = "user_id"
+PATTERN = "pattern_{}"
+TAG_KEY = "tag_key"
+FAVORITE = "favorite"
+UPDATED_SINCE = "updated_since"
+AFTER = "after"
+BEFORE = "before"
+LIMIT = "limit"
+
+
+@dataclass(frozen=True)
+class FilterShape:
+    """Which conditions a filter puts in the statement, not their values:
+    statements are built and compiled once per shape."""
+
+    patterns: int = 0
+    tag: bool = False
+    favorite: bool = False
+    updated_since: bool = False
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A filter, checked and ready to bind: the LIKE patterns on the search
+    text (a contact matches any of them), the tag's key, and the rest."""
+
+    patterns: tuple[str, ...] = ()
+    tag_key: str | None = None
+    favorite: bool | None = None
+    updated_since: datetime | None = None
+
+    @classmethod
+    def of(cls, filter: ContactFilter) -> Criteria:
+        search = _filter_text(filter.search, "search")
+        tag = _filter_text(filter.tag, "tag")
+        return cls(
+            patterns=_search_patterns(search) if search else (),
+            tag_key=tag.casefold() if tag else None,
+            favorite=filter.favorite,
+            updated_since=(
+                _since(filter.updated_since)
+                if filter.updated_since is not None
+                else None
+            ),
+        )
+
+    @property
+    def shape(self) -> FilterShape:
+        return FilterShape(
+            patterns=len(self.patterns),
+            tag=self.tag_key is not None,
+            favorite=self.favorite is not None,
+            updated_since=self.updated_since is not None,
+        )
+
+    def values(self, user_id: int) -> dict[str, Any]:
+        """The parameters of `matching(self.shape)` for `user_id`."""
+        values: dict[str, Any] = {USER_ID: user_id}
+        for index, pattern in enumerate(self.patterns):
+            values[PATTERN.format(index)] = pattern
+        if self.tag_key is not None:
+            values[TAG_KEY] = self.tag_key
+        if self.favorite is not None:
+            values[FAVORITE] = self.favorite
+        if self.updated_since is not None:
+            values[UPDATED_SINCE] = self.updated_since
+        return values
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """Everything that decides the text of a page's statement."""
+
+    criteria: FilterShape
+    order: ContactOrder
+    backward: bool
+    after: bool
+    before: bool
+    relations: frozenset[Relation]
+
+
+def matching(shape: FilterShape) -> Select[int]:
+    """The ids of the user's contacts that match a filter of `shape`, with
+    the parameters `Criteria.values` gives."""
+    query = select(Contact.id).where(Contact.user_id == bindparam(USER_ID))
+    if shape.patterns:
+        query = query.where(
+            or_(
+                *(
+                    Contact.search_text.like(
+                        bindparam(PATTERN.format(index)), escape="\\"
+                    )
+                    for index in range(shape.patterns)
+                )
+            )
+        )
+    if shape.tag:
+        query = query.where(_tagged())
+    if shape.favorite:
+        query = query.where(Contact.favorite == bindparam(FAVORITE, type_=Boolean))
+    if shape.updated_since:
+        query = query.where(
+            Contact.updated_at
+            >= bindparam(UPDATED_SINCE, type_=Contact.updated_at.type)
+        )
     return query
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: PageShape, dialect: Dialect) -> CompiledRead:
+    """The page statement of `shape`, compiled for `dialect`, once."""
+    window = matching(shape.criteria)
+    if shape.after:
+        window = window.where(_beyond(AFTER, shape.order, forward=True))
+    if shape.before:
+        window = window.where(_beyond(BEFORE, shape.order, forward=False))
+    descending = shape.order.descending != shape.backward
+    query = window.order_by(*_sort(shape.order.field, descending))
+    statement = page_columns(query, shape.relations, dialect).limit(
+        bindparam(LIMIT, type_=Integer)
+    )
+    return CompiledRead.of(statement, dialect)
+
+
+def _cursor_values(prefix: str, cursor: Cursor | None) -> dict[str, Any]:
+    if cursor is None:
+        return {}
+    return {f"{prefix}_key": cursor.key, f"{prefix}_id": cursor.id}
 
 
 def _since(moment: datetime) -> datetime:
@@ -275,26 +407,27 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search(text: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match on names, company, emails and phones.
+def _search_patterns(text: str) -> tuple[str, ...]:
+    """LIKE patterns for a case-insensitive substring match on names,
+    company, emails and phones.
 
     `%` and `_` match themselves. Text that looks like a phone number also
     matches by its digits alone, so "(650) 253-0000" finds +16502530000.
     """
     needle = text.casefold()
-    conditions = [Contact.search_text.like(f"%{_escape_like(needle)}%", escape="\\")]
+    patterns = [f"%{_escape_like(needle)}%"]
     digits = re.sub(r"\D", "", needle)
     if PHONE_LIKE.match(needle) and len(digits) >= MIN_PHONE_DIGITS:
-        conditions.append(Contact.search_text.like(f"%{digits}%"))
-    return or_(*conditions)
+        patterns.append(f"%{digits}%")
+    return tuple(patterns)
 
 
-def _tagged(user_id: int, tag_key: str) -> ColumnElement[bool]:
+def _tagged() -> ColumnElement[bool]:
     return exists().where(
         contact_tags.c.contact_id == Contact.id,
         contact_tags.c.tag_id == Tag.id,
-        Tag.user_id == user_id,
-        Tag.name_key == tag_key,
+        Tag.user_id == bindparam(USER_ID),
+        Tag.name_key == bindparam(TAG_KEY),
     )
 
 
@@ -304,12 +437,16 @@ def _sort(order: OrderField, descending: bool) -> list[ColumnElement[Any]]:
 
 
 def _beyond(
-    cursor: Cursor, order: ContactOrder, *, forward: bool, inclusive: bool = False
+    prefix: str, order: ContactOrder, *, forward: bool, inclusive: bool = False
 ) -> ColumnElement[bool]:
-    """Rows after the cursor in reading order (forward) or before it."""
+    """Rows after the cursor bound to `prefix` in reading order (forward)
+    or before it."""
     column = order.field.column
     row = tuple_(column, Contact.id)
-    position = tuple_(literal(cursor.key, column.type), literal(cursor.id))
+    position = tuple_(
+        bindparam(f"{prefix}_key", type_=column.type),
+        bindparam(f"{prefix}_id", type_=Integer),
+    )
     ascending = forward != order.descending
     if ascending:
         return row >= position if inclusive else row > position
@@ -317,12 +454,16 @@ def _beyond(
 
 
 def _any_beyond(
-    matches: Select[int],
+    criteria: Criteria,
+    user_id: int,
     cursor: Cursor,
     order: ContactOrder,
     *,
     forward: bool,
-    inclusive: bool,
 ) -> bool:
-    query = matches.where(_beyond(cursor, order, forward=forward, inclusive=inclusive))
-    return bool(db.session.scalar(select(query.exists())))
+    """Whether any match lies beyond `cursor`, its own row included."""
+    query = matching(criteria.shape).where(
+        _beyond(AFTER, order, forward=forward, inclusive=True)
+    )
+    values = {**criteria.values(user_id), **_cursor_values(AFTER, cursor)}
+    return bool(db.session.scalar(select(query.exists()), values))

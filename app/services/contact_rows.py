@@ -22,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Label,
-    Row,
     Select,
     Table,
     and_,
@@ -31,6 +30,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Dialect
 
 from app.extensions import db
 from app.models import (
@@ -145,56 +145,58 @@ FIRST_EMAIL = case((_nameless(), _first_value(emails_table))).label("first_email
 FIRST_PHONE = case((_nameless(), _first_value(phones_table))).label("first_phone")
 
 
-def aggregates_json() -> bool:
+def aggregates_json(dialect: Dialect) -> bool:
     """Whether the database aggregates the related lists into the page
     statement (PostgreSQL's json_agg keeps their order; SQLite's
     json_group_array cannot be told an order before SQLite 3.44)."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    return dialect.name == "postgresql"
 
 
-def page_columns(query: Select[Any], relations: frozenset[Relation]) -> Select[Any]:
+def page_columns(
+    query: Select[Any], relations: frozenset[Relation], dialect: Dialect
+) -> Select[Any]:
     """`query` (filtered and ordered) reading what a ContactRecord needs,
-    with `relations` as JSON columns where the database aggregates them."""
+    with `relations` as JSON columns, in Relation order, where the
+    database aggregates them."""
     lists = []
-    if aggregates_json():
+    if aggregates_json(dialect):
         lists = [JSON_LISTS[relation] for relation in Relation if relation in relations]
     return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE, *lists)
 
 
-def read_rows(query: Select[Any]) -> list[Row[Any]]:
-    """The rows of `query`, made by `page_columns`."""
-    return list(db.session.connection().execute(query))
-
-
 def with_relations(
-    rows: list[Row[Any]], relations: frozenset[Relation]
+    rows: Sequence[Sequence[Any]], relations: frozenset[Relation]
 ) -> list[ContactRecord]:
-    """The contacts `rows` with `relations`: from their JSON columns, else
-    read with one statement per relation."""
-    if aggregates_json():
-        lists = [_from_json(relation, relations) for relation in Relation]
+    """The contacts `rows` (made by `page_columns`) with `relations`: from
+    their JSON columns, else read with one statement per relation."""
+    if aggregates_json(db.session.get_bind().dialect):
+        selected = [relation for relation in Relation if relation in relations]
+        lists = [_from_json(relation, selected) for relation in Relation]
     else:
-        ids = [row.id for row in rows]
+        ids = [row[ID] for row in rows]
         lists = [_from_groups(relation, relations, ids) for relation in Relation]
     return [_record(row, *(list_of(row) for list_of in lists)) for row in rows]
 
 
-ListOf = Callable[[Row[Any]], Sequence[Any]]
+PageRow = Sequence[Any]
+ListOf = Callable[[PageRow], Sequence[Any]]
+ID = 0  # the id's position in a page row
+LISTS_FROM = len(PAGE_COLUMNS) + 2  # where JSON lists start: after the first values
 
 
-def _unloaded(_: Row[Any]) -> Sequence[Any]:
+def _unloaded(_: PageRow) -> Sequence[Any]:
     return UNLOADED
 
 
-def _from_json(relation: Relation, relations: frozenset[Relation]) -> ListOf:
+def _from_json(relation: Relation, selected: list[Relation]) -> ListOf:
     """A row's `relation`, from the JSON column `page_columns` added."""
-    if relation not in relations:
+    if relation not in selected:
         return _unloaded
     make = RELATED[relation].item
-    name = relation.value  # the JSON column's label
+    position = LISTS_FROM + selected.index(relation)
 
-    def list_of(row: Row[Any]) -> Sequence[Any]:
-        return [make(*item) for item in getattr(row, name) or ()]
+    def list_of(row: PageRow) -> Sequence[Any]:
+        return [make(*item) for item in row[position] or ()]
 
     return list_of
 
@@ -207,14 +209,14 @@ def _from_groups(
         return _unloaded
     groups = _related(relation, ids) if ids else {}
 
-    def list_of(row: Row[Any]) -> Sequence[Any]:
-        return groups.get(row.id, [])
+    def list_of(row: PageRow) -> Sequence[Any]:
+        return groups.get(row[ID], [])
 
     return list_of
 
 
 def _record(
-    row: Row[Any],
+    row: PageRow,
     emails: Sequence[Any],
     phones: Sequence[Any],
     addresses: Sequence[Any],
@@ -237,7 +239,7 @@ def _record(
         first_email,
         first_phone,
         *_,
-    ) = tuple(row)
+    ) = row
     return ContactRecord(
         id,
         first_name,
@@ -349,10 +351,10 @@ JSON_LISTS = {
 }
 
 
-def _related(relation: Relation, ids: list[int]) -> dict[int, list[Row[Any]]]:
+def _related(relation: Relation, ids: list[int]) -> dict[int, list[Any]]:
     """The relation's rows of the contacts `ids`, grouped by contact."""
     rows = db.session.connection().execute(RELATED[relation].per_page(ids))
-    groups: defaultdict[int, list[Row[Any]]] = defaultdict(list)
+    groups: defaultdict[int, list[Any]] = defaultdict(list)
     for row in rows:
         groups[row.contact_id].append(row)
     return groups
