@@ -61,7 +61,10 @@ def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     }
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options["connect_args"] = {
-            "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"]
+            "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"],
+            # Times arrive in UTC, which psycopg represents by timezone.utc:
+            # converting them to UTC is then free (not a ZoneInfo lookup).
+            "options": "-c TimeZone=UTC",
         }
     return {**options, **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 

@@ -667,8 +667,12 @@ def test_engine_options(
         assert engine.pool._pre_ping is False  # app/connection_health.py instead
         if engine.dialect.name == "postgresql":
             assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
-                "connect_timeout": 2
+                "connect_timeout": 2,
+                "options": "-c TimeZone=UTC",
             }
+            with engine.connect() as connection:
+                zone = connection.exec_driver_sql("SHOW TimeZone").scalar_one()
+                assert zone == "UTC"
 
 
 # --- security headers -------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""CompiledRead reads what SQLAlchemy Core reads, conversions included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Select, bindparam, literal, select
+
+from app.extensions import db
+from app.models import Contact, User
+from app.services.compiled_reads import CompiledRead, compiled
+
+BORN = date(1815, 12, 10)
+CREATED = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        user = User(email="ada@example.com", email_key="ada@example.com")
+        user.password_hash = "unused"
+        db.session.add(user)
+        db.session.flush()
+        for first, favorite in [("Ada", True), ("Grace", False), ("Hedy", True)]:
+            contact = Contact(user_id=user.id, first_name=first, favorite=favorite)
+            contact.birthday = BORN
+            contact.created_at = contact.updated_at = CREATED
+            db.session.add(contact)
+        db.session.commit()
+        yield
+
+
+CONTACTS = (
+    select(
+        Contact.first_name,
+        Contact.birthday,
+        Contact.favorite,
+        Contact.created_at,
+        literal("bound by the statement").label("constant"),
+    )
+    .where(
+        Contact.favorite == bindparam("favorite"),
+        Contact.created_at >= bindparam("since", type_=Contact.created_at.type),
+    )
+    .order_by(Contact.first_name)
+    .limit(bindparam("limit"))
+)
+
+
+def core_rows(statement: Select[Any], values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in db.session.execute(statement, values)]
+
+
+def compiled_rows(
+    statement: Select[Any], values: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    connection = db.session.connection()
+    read = CompiledRead.of(statement, connection.dialect)
+    return [tuple(row) for row in read.rows(connection, values)]
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({"favorite": True, "limit": 5}, ["Ada", "Hedy"]),
+        ({"favorite": False, "limit": 5}, ["Grace"]),
+        ({"favorite": True, "limit": 1}, ["Ada"]),
+    ],
+)
+def test_rows_and_their_types_are_those_core_reads(
+    app_context: None, values: dict[str, Any], names: list[str]
+) -> None:
+    # An aware time in another zone: the type's own bind conversion makes it
+    # UTC (and naive on SQLite) for the comparison.
+    since = (CREATED - timedelta(seconds=1)).astimezone(timezone(timedelta(hours=5)))
+    values = {**values, "since": since}
+
+    rows = compiled_rows(CONTACTS, values)
+
+    assert rows == core_rows(CONTACTS, values)
+    favorite = values["favorite"]
+    assert rows == [
+        (name, BORN, favorite, CREATED, "bound by the statement") for name in names
+    ]
+    assert all(type(row[2]) is bool and row[3].tzinfo is UTC for row in rows)
+
+
+def test_a_bound_time_is_converted_as_core_converts_it(app_context: None) -> None:
+    after_creation = {"favorite": True, "limit": 5, "since": CREATED + timedelta(1)}
+
+    assert compiled_rows(CONTACTS, after_creation) == []
+
+
+def test_a_statement_is_compiled_once_per_dialect(app_context: None) -> None:
+    dialect = db.session.connection().dialect
+
+    assert compiled(CONTACTS, dialect) is compiled(CONTACTS, dialect)
+    read = compiled(CONTACTS, dialect)
+    assert "bound by the statement" not in read.sql
+    assert list(read.constants.values()) == ["bound by the statement"]
