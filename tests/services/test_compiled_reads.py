@@ -101,4 +101,4 @@ def test_a_statement_is_compiled_once_per_dialect(app_context: None) -> None:
     assert compiled(CONTACTS, dialect) is compiled(CONTACTS, dialect)
     read = compiled(CONTACTS, dialect)
     assert "bound by the statement" not in read.sql
-    assert list(read.constants.values()) == ["bound by the statement"]
+    assert "bound by the statement" in read.constants.values()
