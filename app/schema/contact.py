@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 
@@ -22,15 +22,16 @@ from app.services.contact_rows import UNLOADED, ContactRecord, relations_named
 T = TypeVar("T")
 
 
+# EmailAddress, PhoneNumber and PostalAddress implement no interface, so
+# GraphQL reads their fields by attribute name and checks no class: the ORM's
+# rows and the listing's items serve as they are (see `_read_as`).
+
+
 @strawberry.type
 class EmailAddress:
     value: str
     label: str | None
     primary: bool
-
-    @classmethod
-    def from_model(cls, email: Any) -> EmailAddress:
-        return cls(value=email.value, label=email.label, primary=email.primary)
 
 
 @strawberry.type
@@ -38,10 +39,6 @@ class PhoneNumber:
     value: str = strawberry.field(description="E.164, e.g. +16502530000.")
     label: str | None
     primary: bool
-
-    @classmethod
-    def from_model(cls, phone: Any) -> PhoneNumber:
-        return cls(value=phone.value, label=phone.label, primary=phone.primary)
 
 
 @strawberry.type
@@ -52,17 +49,6 @@ class PostalAddress:
     region: str | None
     postal_code: str | None
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
-
-    @classmethod
-    def from_model(cls, address: Any) -> PostalAddress:
-        return cls(
-            label=address.label,
-            street=address.street,
-            city=address.city,
-            region=address.region,
-            postal_code=address.postal_code,
-            country=address.country,
-        )
 
 
 @strawberry.type(description="A label the viewer puts on contacts.")
@@ -118,14 +104,20 @@ class Contact(Node):
             birthday=contact.birthday,
             notes=contact.notes,
             favorite=contact.favorite,
-            emails=_each(contact.emails, EmailAddress.from_model),
-            phones=_each(contact.phones, PhoneNumber.from_model),
-            addresses=_each(contact.addresses, PostalAddress.from_model),
+            emails=_read_as(contact.emails, EmailAddress),
+            phones=_read_as(contact.phones, PhoneNumber),
+            addresses=_read_as(contact.addresses, PostalAddress),
             tags=_each(contact.tags, Tag.from_model),
             version=contact.version,
             created_at=contact.created_at,
             updated_at=contact.updated_at,
         )
+
+
+def _read_as(items: Sequence[Any], _type: type[T]) -> list[T]:
+    """`items`, unconverted, as a list of the interface-free GraphQL type
+    `_type`, whose fields they have as attributes (UNLOADED stays so)."""
+    return cast(list[T], items)
 
 
 def _each(items: Sequence[Any], convert: Callable[[Any], T]) -> list[T]:

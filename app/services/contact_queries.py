@@ -124,10 +124,7 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        key = self.key.isoformat() if isinstance(self.key, datetime) else self.key
-        return opaque.encode(
-            json.dumps([self.order.value, key, self.id], separators=(",", ":"))
-        )
+        return encode_cursor(self.order, self.key, self.id)
 
     @classmethod
     def decode(cls, encoded: str, order: OrderField, argument: str) -> Cursor:
@@ -146,9 +143,21 @@ class Cursor:
             raise invalid
         return cls(order, key, row_id)
 
-    @classmethod
-    def of(cls, contact: ContactRecord, order: OrderField) -> Cursor:
-        return cls(order, getattr(contact, order.column.key), contact.id)
+
+COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def encode_cursor(order: OrderField, key: Any, row_id: int) -> str:
+    """What `Cursor(order, key, row_id).encode()` gives, without the object
+    (a page encodes a cursor for each of its rows)."""
+    if isinstance(key, datetime):
+        key = key.isoformat()
+    return opaque.encode(COMPACT_JSON([order.value, key, row_id]))
+
+
+def cursors_of(records: list[ContactRecord], order: OrderField) -> list[str]:
+    key = order.column.key
+    return [encode_cursor(order, getattr(record, key), record.id) for record in records]
 
 
 def _cursor_key(raw: Any, order: OrderField) -> str | datetime | None:
@@ -239,7 +248,7 @@ def list_contacts(
 
     return ContactPage(
         contacts=records,
-        cursors=[Cursor.of(contact, order.field).encode() for contact in records],
+        cursors=cursors_of(records, order.field),
         has_next_page=has_next,
         has_previous_page=has_previous,
         count_matches=count_matches,
