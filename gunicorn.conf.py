@@ -20,6 +20,7 @@ line, with the request id and duration, is written by the app (logger
 log stays off.
 """
 
+import gc
 import os
 
 from app.logging_setup import gunicorn_logconfig
@@ -66,3 +67,14 @@ logconfig_dict = gunicorn_logconfig(_log_format(), loglevel.upper())
 # gunicorn's control socket (gunicornc) sits at one path per user, which
 # several servers on one machine would fight over; off unless asked for.
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") != "on"
+
+
+def post_worker_init(worker: object) -> None:
+    """Take what the worker allocated loading the app (the schema, the
+    models, the compiled statements: hundreds of thousands of objects that
+    live as long as it does) out of the garbage collector's sight. The
+    collector otherwise walks them all on each of its full passes, which a
+    busy worker triggers often: about a fifth more list requests per second
+    (bench/README.md)."""
+    gc.collect()
+    gc.freeze()

@@ -3,6 +3,7 @@ config, JSON lines on standard output with request ids, clean shutdown."""
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -255,6 +256,24 @@ def test_config_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert conf["control_socket_disable"] is True
     handler = conf["logconfig_dict"]["handlers"]["stdout"]
     assert handler["log_format"] == "text"
+
+
+def test_a_worker_freezes_what_it_allocated_at_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = settings(monkeypatch)
+    gc.unfreeze()
+    survivor = [object()]  # alive, so a collection keeps it
+
+    try:
+        conf["post_worker_init"](object())
+
+        # Frozen objects sit in the permanent generation, which collections
+        # (and gc.get_objects) no longer visit.
+        assert gc.get_freeze_count() > 0
+        assert all(tracked is not survivor for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()
 
 
 def test_config_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
