@@ -31,10 +31,11 @@ class CompiledRead:
     `sql` takes named parameters (`names` is None) or positional ones in
     the order of `names`; `constants` are the values the statement bound
     itself; the converters are the column types' own, by parameter name and
-    by result column.
+    by result column; `columns` names the result columns.
     """
 
     sql: str
+    columns: tuple[str, ...]
     names: tuple[str, ...] | None
     constants: Mapping[str, Any]
     bind_converters: Mapping[str, Convert]
@@ -56,6 +57,7 @@ class CompiledRead:
         positions = compiled.positiontup
         return cls(
             sql=compiled.string,
+            columns=tuple(statement.selected_columns.keys()),
             names=tuple(positions) if positions is not None else None,
             constants={
                 name: value

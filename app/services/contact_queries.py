@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Label,
     Select,
     bindparam,
     exists,
@@ -224,22 +225,23 @@ def list_contacts(
         LIMIT: size + 1,
     }
     connection = db.session.connection()
-    rows = _page_statement(shape, connection.dialect).rows(connection, values)
+    read = _page_statement(shape, connection.dialect)
+    rows = read.rows(connection, values)
+    # As Relay's spec has it: a page cut short, or rows on the far side of
+    # `after` / `before` (the cursor's own row included), mean more pages.
     more = len(rows) > size
+    has_previous = (backward and more) or (
+        after is not None
+        and _matches_beyond(read, rows, AFTER, after, criteria, user_id, order)
+    )
+    has_next = (not backward and more) or (
+        before is not None
+        and _matches_beyond(read, rows, BEFORE, before, criteria, user_id, order)
+    )
     rows = rows[:size]
     if backward:
         rows.reverse()
     records = with_relations(rows, relations)
-    # As Relay's spec has it: a page cut short, or rows on the far side of
-    # `after` / `before` (the cursor's own row included), mean more pages.
-    has_previous = (backward and more) or (
-        after is not None
-        and _any_beyond(criteria, user_id, after, order, forward=False)
-    )
-    has_next = (not backward and more) or (
-        before is not None
-        and _any_beyond(criteria, user_id, before, order, forward=True)
-    )
 
     def count_matches() -> int:
         matches = matching(criteria.shape).subquery()
@@ -366,7 +368,9 @@ def matching(shape: FilterShape) -> Select[int]:
 
 @lru_cache(maxsize=512)
 def _page_statement(shape: PageShape, dialect: Dialect) -> CompiledRead:
-    """The page statement of `shape`, compiled for `dialect`, once."""
+    """The page statement of `shape`, compiled for `dialect`, once. With a
+    cursor it also says whether any match lies on the cursor's far side
+    (`_beyond_column`), so that a deep page needs no statement more."""
     window = matching(shape.criteria)
     if shape.after:
         window = window.where(_beyond(AFTER, shape.order, forward=True))
@@ -377,7 +381,36 @@ def _page_statement(shape: PageShape, dialect: Dialect) -> CompiledRead:
     statement = page_columns(query, shape.relations, dialect).limit(
         bindparam(LIMIT, type_=Integer)
     )
+    if shape.after:
+        statement = statement.add_columns(_beyond_column(shape, AFTER))
+    if shape.before:
+        statement = statement.add_columns(_beyond_column(shape, BEFORE))
     return CompiledRead.of(statement, dialect)
+
+
+def _beyond_column(shape: PageShape, prefix: str) -> Label[bool]:
+    """Whether any match lies before the `after` cursor or after the
+    `before` one, the cursor's own row included: an uncorrelated EXISTS,
+    which PostgreSQL evaluates once for the whole page."""
+    beyond = _beyond(prefix, shape.order, forward=prefix == BEFORE, inclusive=True)
+    matches = matching(shape.criteria).where(beyond).correlate(None)
+    return matches.exists().label(f"{prefix}_beyond")
+
+
+def _matches_beyond(
+    read: CompiledRead,
+    rows: list[Sequence[Any]],
+    prefix: str,
+    cursor: Cursor,
+    criteria: Criteria,
+    user_id: int,
+    order: ContactOrder,
+) -> bool:
+    """The page's `_beyond_column` for the cursor at `prefix`; for an empty
+    page, which has no row to carry it, a statement of its own."""
+    if rows:
+        return bool(rows[0][read.columns.index(f"{prefix}_beyond")])
+    return _any_beyond(criteria, user_id, cursor, order, forward=prefix == BEFORE)
 
 
 def _cursor_values(prefix: str, cursor: Cursor | None) -> dict[str, Any]:

@@ -263,3 +263,79 @@ def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
     assert read == ["AUTOCOMMIT", "AUTOCOMMIT"]
     assert created == {"createContact": {"contact": {"firstName": "Ann"}}}
     assert levels and "AUTOCOMMIT" not in levels
+
+
+PAGE_AROUND = """
+query Around($after: String, $before: String, $first: Int, $last: Int) {
+  contacts(after: $after, before: $before, first: $first, last: $last) {
+    nodes { lastName }
+    pageInfo { hasNextPage hasPreviousPage }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "names", "page_info"),
+    [
+        ({"first": 2, "after": 3}, ["Person 004", "Person 005"], (True, True)),
+        ({"first": 2, "after": 8}, ["Person 009"], (False, True)),
+        ({"last": 2, "before": 3}, ["Person 001", "Person 002"], (True, True)),
+        ({"last": 2, "before": 1}, ["Person 000"], (True, False)),
+        (
+            {"first": 5, "after": 2, "before": 5},
+            ["Person 003", "Person 004"],
+            (True, True),
+        ),
+    ],
+)
+def test_a_page_beside_a_cursor_takes_no_statement_more_than_the_first(
+    app: Flask,
+    gql: GraphQL,
+    viewer: Viewer,
+    arguments: dict[str, Any],
+    names: list[str],
+    page_info: tuple[bool, bool],
+) -> None:
+    """hasPreviousPage after a cursor (hasNextPage before one) comes with the
+    page, from the same statement."""
+    token = viewer.token
+    viewer.add_contacts(10)
+    cursors = [
+        edge["cursor"]
+        for edge in gql.data(
+            "{ contacts(first: 10) { edges { cursor } } }", token=token
+        )["contacts"]["edges"]
+    ]
+    variables = {
+        name: cursors[value] if name in ("after", "before") else value
+        for name, value in arguments.items()
+    }
+
+    with tables_read(app) as statements:
+        page = gql.data(PAGE_AROUND, variables, token)["contacts"]
+
+    assert [node["lastName"] for node in page["nodes"]] == names
+    info = page["pageInfo"]
+    assert (info["hasNextPage"], info["hasPreviousPage"]) == page_info
+    assert statements == [SESSION, PAGE]
+
+
+def test_an_empty_page_after_the_last_cursor_still_has_a_previous_page(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(2)
+    last = gql.data("{ contacts(first: 2) { pageInfo { endCursor } } }", token=token)[
+        "contacts"
+    ]["pageInfo"]["endCursor"]
+
+    with tables_read(app) as statements:
+        page = gql.data(PAGE_AROUND, {"first": 2, "after": last}, token)["contacts"]
+
+    assert page == {
+        "nodes": [],
+        "pageInfo": {"hasNextPage": False, "hasPreviousPage": True},
+    }
+    # No row carries the answer, so it is asked apart.
+    assert statements == [SESSION, PAGE, {"contacts"}]
