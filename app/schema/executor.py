@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableSequ
 from dataclasses import dataclass
 from functools import partial
 from threading import Lock
-from types import NoneType
+from types import GeneratorType, NoneType
 from typing import Any, NamedTuple, Protocol, TypeAlias
 from weakref import WeakKeyDictionary
 
@@ -196,6 +196,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Steps | None]
         ] = {}
         self._objects: dict[int, ObjectPlan] = {}
+        self._plain_types: set[type] = set()
 
     # --- selection sets ------------------------------------------------------------
 
@@ -407,6 +408,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         execute_steps = self._execute_steps
         completed: list[Any] = []
         awaiting: list[int] = []
+        is_plain = self.is_plain
         is_awaitable = self.is_awaitable
         info: GraphQLResolveInfo | None = None
         iterator = iter(items)
@@ -418,9 +420,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     continue
                 if (
                     item is None
-                    or item is Undefined
-                    or isinstance(item, Exception)
-                    or is_awaitable(item)
+                    or not is_plain(item)
                     or (is_type_of is not None and is_type_of(item, None) is not True)  # type: ignore[arg-type]
                 ):
                     info = info or self._resolve_info(
@@ -490,12 +490,21 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def is_plain(self, value: Any) -> bool:
         """Not a value that `complete_value` treats specially before it looks
-        at the type: an exception, Undefined or an awaitable."""
-        return (
+        at the type: an exception, Undefined or an awaitable. The answer
+        depends on the value's type alone (but for generators), so a type
+        found plain is remembered for the rest of the request: a page asks
+        it of every contact, email and tag."""
+        value_type = type(value)
+        if value_type in self._plain_types:
+            return True
+        plain = (
             value is not Undefined
             and not isinstance(value, Exception)
             and not self.is_awaitable(value)
         )
+        if plain and value_type is not GeneratorType:
+            self._plain_types.add(value_type)
+        return plain
 
     async def _settle(
         self,

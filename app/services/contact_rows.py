@@ -175,7 +175,11 @@ def with_relations(
     else:
         ids = [row[ID] for row in rows]
         lists = [_from_groups(relation, relations, ids) for relation in Relation]
-    return [_record(row, *(list_of(row) for list_of in lists)) for row in rows]
+    emails, phones, addresses, tags = lists
+    return [
+        _record(row, emails(row), phones(row), addresses(row), tags(row))
+        for row in rows
+    ]
 
 
 PageRow = Sequence[Any]
