@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Exists,
     Integer,
     Label,
     Select,
@@ -231,12 +232,10 @@ def list_contacts(
     # `after` / `before` (the cursor's own row included), mean more pages.
     more = len(rows) > size
     has_previous = (backward and more) or (
-        after is not None
-        and _matches_beyond(read, rows, AFTER, after, criteria, user_id, order)
+        after is not None and _matches_beyond(read, rows, shape, AFTER, values)
     )
     has_next = (not backward and more) or (
-        before is not None
-        and _matches_beyond(read, rows, BEFORE, before, criteria, user_id, order)
+        before is not None and _matches_beyond(read, rows, shape, BEFORE, values)
     )
     rows = rows[:size]
     if backward:
@@ -389,28 +388,31 @@ def _page_statement(shape: PageShape, dialect: Dialect) -> CompiledRead:
 
 
 def _beyond_column(shape: PageShape, prefix: str) -> Label[bool]:
+    """`_any_beyond` as a column of the page: an uncorrelated EXISTS, which
+    PostgreSQL evaluates once for the whole page."""
+    return _any_beyond(shape, prefix).label(f"{prefix}_beyond")
+
+
+def _any_beyond(shape: PageShape, prefix: str) -> Exists:
     """Whether any match lies before the `after` cursor or after the
-    `before` one, the cursor's own row included: an uncorrelated EXISTS,
-    which PostgreSQL evaluates once for the whole page."""
+    `before` one (`prefix`), the cursor's own row included."""
     beyond = _beyond(prefix, shape.order, forward=prefix == BEFORE, inclusive=True)
-    matches = matching(shape.criteria).where(beyond).correlate(None)
-    return matches.exists().label(f"{prefix}_beyond")
+    return matching(shape.criteria).where(beyond).correlate(None).exists()
 
 
 def _matches_beyond(
     read: CompiledRead,
     rows: list[Sequence[Any]],
+    shape: PageShape,
     prefix: str,
-    cursor: Cursor,
-    criteria: Criteria,
-    user_id: int,
-    order: ContactOrder,
+    values: dict[str, Any],
 ) -> bool:
     """The page's `_beyond_column` for the cursor at `prefix`; for an empty
-    page, which has no row to carry it, a statement of its own."""
+    page, which has no row to carry it, asked with a statement of its own
+    (the page's `values` bind it)."""
     if rows:
         return bool(rows[0][read.columns.index(f"{prefix}_beyond")])
-    return _any_beyond(criteria, user_id, cursor, order, forward=prefix == BEFORE)
+    return bool(db.session.scalar(select(_any_beyond(shape, prefix)), values))
 
 
 def _cursor_values(prefix: str, cursor: Cursor | None) -> dict[str, Any]:
@@ -493,19 +495,3 @@ def _beyond(
     if ascending:
         return row >= position if inclusive else row > position
     return row <= position if inclusive else row < position
-
-
-def _any_beyond(
-    criteria: Criteria,
-    user_id: int,
-    cursor: Cursor,
-    order: ContactOrder,
-    *,
-    forward: bool,
-) -> bool:
-    """Whether any match lies beyond `cursor`, its own row included."""
-    query = matching(criteria.shape).where(
-        _beyond(AFTER, order, forward=forward, inclusive=True)
-    )
-    values = {**criteria.values(user_id), **_cursor_values(AFTER, cursor)}
-    return bool(db.session.scalar(select(query.exists()), values))
