@@ -50,7 +50,6 @@ from bench.serving import (  # noqa: E402
     worker_pids,
 )
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SMALL_EMAIL = "bench{number}@example.com"
 BIG_EMAIL = "bench-big@example.com"
 APP, HAND = "GraphQL API", "hand-written"
@@ -74,11 +73,7 @@ class Request:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER,
-        help="a PostgreSQL server (any database on it) where we may create one",
-    )
+    seeding.add_server_argument(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds per pair")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
 import time
@@ -38,17 +37,12 @@ from bench.inprocess import (  # noqa: E402
     quiet,
 )
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 EMAIL = "profile@example.com"
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER,
-        help="a PostgreSQL server (any database on it) where we may create one",
-    )
+    seeding.add_server_argument(parser)
     parser.add_argument("--query", choices=("list", "search"), default="list")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--contacts", type=int, default=5000)

@@ -20,7 +20,6 @@ contacts with the benchmark's full selection.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -35,17 +34,12 @@ sys.path.insert(0, str(ROOT))
 from bench import handwritten, queries, seeding  # noqa: E402
 from bench.inprocess import login, post, production_app, quiet  # noqa: E402
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 EMAIL = "costs@example.com"
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER,
-        help="a PostgreSQL server (any database on it) where we may create one",
-    )
+    seeding.add_server_argument(parser)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--contacts", type=int, default=5000)

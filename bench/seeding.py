@@ -10,6 +10,7 @@ rows are what the API itself would store.
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import subprocess
@@ -35,11 +36,22 @@ from bench.inprocess import production_app
 from bench.serving import ROOT
 
 PASSWORD = DEMO_PASSWORD
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK = 5000  # contacts generated and copied by one task
 CONTACT_COLUMNS = (
     "id, user_id, first_name, last_name, company, job_title, birthday, notes, "
     "favorite, sort_first, sort_last, search_text, version, created_at, updated_at"
 )
+
+
+def add_server_argument(parser: argparse.ArgumentParser) -> None:
+    """--database-url: the PostgreSQL server `scratch_database` works on
+    (default BENCH_DATABASE_URL, else DEFAULT_SERVER)."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER,
+        help="a PostgreSQL server (any database on it) where we may create one",
+    )
 
 
 @contextmanager
