@@ -240,7 +240,7 @@ def list_contacts(
     rows = rows[:size]
     if backward:
         rows.reverse()
-    records = with_relations(rows, relations)
+    records = with_relations(rows, relations, connection.dialect)
 
     def count_matches() -> int:
         matches = matching(criteria.shape).subquery()

@@ -165,11 +165,12 @@ def page_columns(
 
 
 def with_relations(
-    rows: Sequence[Sequence[Any]], relations: frozenset[Relation]
+    rows: Sequence[Sequence[Any]], relations: frozenset[Relation], dialect: Dialect
 ) -> list[ContactRecord]:
-    """The contacts `rows` (made by `page_columns`) with `relations`: from
-    their JSON columns, else read with one statement per relation."""
-    if aggregates_json(db.session.get_bind().dialect):
+    """The contacts `rows` (made by `page_columns` for `dialect`) with
+    `relations`: from their JSON columns, else read with one statement per
+    relation."""
+    if aggregates_json(dialect):
         selected = [relation for relation in Relation if relation in relations]
         lists = [_from_json(relation, selected) for relation in Relation]
     else:
