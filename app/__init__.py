@@ -19,6 +19,7 @@ from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
 from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
+from app.services.tokens import init_token_cache
 
 
 def create_app(
@@ -91,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_http_limits(app)
     init_rate_limits(app)
+    init_token_cache(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", enable_sqlite_foreign_keys)

@@ -103,6 +103,9 @@ class Config:
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_COOKIE_CSRF_PROTECT = False  # no cookies, so no CSRF claim in tokens
     JWT_DECODE_LEEWAY = 0
+    # Access tokens a worker remembers as verified (app/services/tokens.py);
+    # 0 verifies every token on every request.
+    ACCESS_TOKEN_CACHE_SIZE = env_int("ACCESS_TOKEN_CACHE_SIZE", 4096)
 
     CORS_ORIGINS = env_list("CORS_ORIGINS")
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_request.py [--query list|search]
         [--requests 300] [--contacts 5000] [--search son] [--top 30]
+        [--save PATH]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Creates a scratch PostgreSQL database (as bench/api_vs_handwritten.py
@@ -48,6 +49,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=5000)
     parser.add_argument("--search", default="son")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--save", metavar="PATH", help="also write the raw profile, for pstats"
+    )
     return parser.parse_args()
 
 
@@ -89,6 +93,8 @@ def main() -> None:
             for _ in range(args.requests):
                 post(app, body, token)
             profile.disable()
+    if args.save:
+        profile.dump_stats(args.save)
     print(
         f"{args.query}: {mean_ms:.2f} ms per request in-process (no profiler), "
         f"{statements} SQL statements; {args.requests} requests profiled\n"

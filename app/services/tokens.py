@@ -9,23 +9,26 @@ worker and across restarts.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import jwt as pyjwt
-from flask import current_app
+from flask import Flask, current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_jwt_extended.config import config as jwt_config
 from sqlalchemy import CursorResult, Executable, bindparam, delete, select, update
 
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
+from app.lru import LruCache
 from app.models import AuthSession, RefreshToken, User, utcnow
 from app.services.compiled_reads import compiled
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
+VERIFIED_ACCESS_TOKENS = "verified_access_tokens"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,44 @@ def _decode(encoded: str, token_type: str) -> dict[str, Any]:
     return claims
 
 
+def init_token_cache(app: Flask) -> None:
+    """The app's cache of access tokens it has verified, holding at most
+    ACCESS_TOKEN_CACHE_SIZE of them (0: verify every time)."""
+    app.extensions[VERIFIED_ACCESS_TOKENS] = LruCache[str, dict[str, Any]](
+        app.config["ACCESS_TOKEN_CACHE_SIZE"]
+    )
+
+
+def _access_claims(encoded: str) -> dict[str, Any]:
+    """`_decode(encoded, "access")`, verified once per worker.
+
+    A client sends the same access token with every request until it
+    expires, and checking it (signature, encoding, claims) costs more than
+    a page of contacts takes to serve. Of the checks that passed once, only
+    the expiry can change with time, so a token found in the cache is
+    checked for that alone. Revocation is not cached: `authenticate` asks
+    the database every time. The claims returned are shared: read them only.
+    """
+    cache: LruCache[str, dict[str, Any]] = current_app.extensions[
+        VERIFIED_ACCESS_TOKENS
+    ]
+    claims = cache.get(encoded)
+    if claims is None:
+        claims = _decode(encoded, "access")
+        cache.put(encoded, claims)
+    elif _has_expired(claims):
+        raise pyjwt.ExpiredSignatureError("Signature has expired")
+    return claims
+
+
+def _has_expired(claims: dict[str, Any]) -> bool:
+    """PyJWT's own test of `exp` (an integer, once the token was verified)."""
+    leeway = jwt_config.leeway
+    if isinstance(leeway, timedelta):
+        leeway = leeway.total_seconds()
+    return "exp" in claims and int(claims["exp"]) <= time.time() - leeway
+
+
 @dataclass(frozen=True)
 class Viewer:
     """The signed-in user, as every request reads it: a plain record, not an
@@ -153,7 +194,7 @@ def authenticate(encoded: str) -> tuple[Viewer, str]:
     deleted.
     """
     try:
-        claims = _decode(encoded, "access")
+        claims = _access_claims(encoded)
     except pyjwt.ExpiredSignatureError:
         raise NotAuthenticated.expired() from None
     except ValueError:

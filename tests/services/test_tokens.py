@@ -140,6 +140,79 @@ def test_authenticate_refuses_a_bad_access_token(
     assert (refused.value.message, refused.value.extensions) == (message, extensions)
 
 
+def refuse_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def decode(*_: object, **__: object) -> None:
+        raise AssertionError("the token was decoded again")
+
+    monkeypatch.setattr(tokens.pyjwt, "decode", decode)
+
+
+def test_authenticate_verifies_a_token_once(
+    app_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = new_user()
+    issued = sign_in(user)
+    first = tokens.authenticate(issued.access_token)
+    refuse_decoding(monkeypatch)
+
+    assert tokens.authenticate(issued.access_token) == first
+    assert first[0].id == user.id
+
+
+def test_a_verified_token_still_expires(
+    app_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = sign_in(new_user())
+    tokens.authenticate(issued.access_token)
+    expires = decode_token(issued.access_token)["exp"]
+    refuse_decoding(monkeypatch)
+    monkeypatch.setattr(tokens.time, "time", lambda: float(expires))
+
+    with pytest.raises(NotAuthenticated) as refused:
+        tokens.authenticate(issued.access_token)
+
+    assert (refused.value.message, refused.value.extensions) == (
+        "The access token has expired.",
+        {"reason": "TOKEN_EXPIRED"},
+    )
+
+
+def test_a_verified_token_is_refused_once_its_login_is_revoked(
+    app_context: None,
+) -> None:
+    issued = sign_in(new_user())
+    tokens.authenticate(issued.access_token)
+
+    with pytest.raises(NotAuthenticated) as refused:
+        tokens.authenticate(revoke(issued))
+
+    assert refused.value.message == "The access token has been revoked."
+
+
+def test_only_good_tokens_are_remembered(app_context: None, app: Flask) -> None:
+    issued = sign_in(new_user())
+    for bad in ("not-a-token", issued.refresh_token, expired_copy(issued.access_token)):
+        with pytest.raises(NotAuthenticated):
+            tokens.authenticate(bad)
+    tokens.authenticate(issued.access_token)
+
+    assert len(app.extensions[tokens.VERIFIED_ACCESS_TOKENS]) == 1
+
+
+def test_a_cache_of_size_zero_verifies_every_time(
+    app_context: None, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["ACCESS_TOKEN_CACHE_SIZE"] = 0
+    tokens.init_token_cache(app)
+    issued = sign_in(new_user())
+    tokens.authenticate(issued.access_token)
+    refuse_decoding(monkeypatch)
+
+    with pytest.raises(AssertionError, match="decoded again"):
+        tokens.authenticate(issued.access_token)
+    assert len(app.extensions[tokens.VERIFIED_ACCESS_TOKENS]) == 0
+
+
 def test_rotate_retires_the_token_and_extends_the_login(app_context: None) -> None:
     issued = sign_in(new_user())
     session = session_of(issued)
