@@ -11,8 +11,23 @@ import re
 BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
+# base64's alphabet to the URL-safe one: what urlsafe_b64encode does, less
+# its Python wrapper (a page encodes two opaque strings a contact).
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def encode(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return encode_bytes(text.encode())
+
+
+def encode_bytes(data: bytes) -> str:
+    """`encode` of the text whose UTF-8 is `data`."""
+    return (
+        binascii.b2a_base64(data, newline=False)
+        .translate(_URL_SAFE)
+        .rstrip(b"=")
+        .decode()
+    )
 
 
 def decode(opaque: str) -> str:
