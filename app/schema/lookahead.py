@@ -3,40 +3,81 @@ so that a resolver loads what will be read and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionNode,
+)
 
+from app.lru import LruCache
 from app.schema.context import Info
 
+Paths = tuple[tuple[str, ...], ...]
+Fragments = Mapping[str, FragmentDefinitionNode]
 
-def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
-    """The fields of a selection set, fragments (named or inline) expanded."""
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        else:
-            yield from _fields(selection.selections)
+# Answers by field nodes and paths. The answer depends on the document
+# alone, and strawberry's ParserCache hands every request with the same text
+# the same nodes; each entry holds its nodes, so that their ids stay theirs.
+_ANSWERS: LruCache[tuple[tuple[int, ...], Paths], tuple[object, frozenset[str]]] = (
+    LruCache(1024)
+)
 
 
-def selected_below(info: Info, *paths: tuple[str, ...]) -> set[str]:
+def selected_below(info: Info, *paths: tuple[str, ...]) -> frozenset[str]:
     """The names of the fields selected at any of `paths` below the current
     field, e.g. `("edges", "node")`. A field under @skip or @include counts as
     selected: at worst it is loaded and not read."""
-    below = [
-        child
-        for field in _fields(info.selected_fields)
-        for child in _fields(field.selections)
-    ]
+    # graphql-core's own ResolveInfo: the document's nodes, not strawberry's
+    # copies of them (which convert every argument on every request).
+    raw = info._raw_info
+    key = (tuple(map(id, raw.field_nodes)), paths)
+    known = _ANSWERS.get(key)
+    if known is not None:
+        return known[1]
+    names = _names_at(raw.field_nodes, raw.fragments, paths)
+    _ANSWERS.put(key, (raw.field_nodes, names))
+    return names
+
+
+def _names_at(
+    field_nodes: Sequence[FieldNode], fragments: Fragments, paths: Paths
+) -> frozenset[str]:
     names: set[str] = set()
     for path in paths:
-        level = below
+        level = list(field_nodes)
         for name in path:
             level = [
-                child
-                for field in level
-                if field.name == name
-                for child in _fields(field.selections)
+                field
+                for field in _fields_below(level, fragments)
+                if field.name.value == name
             ]
-        names.update(field.name for field in level)
-    return names
+        names.update(field.name.value for field in _fields_below(level, fragments))
+    return frozenset(names)
+
+
+def _fields_below(
+    fields: Iterable[FieldNode], fragments: Fragments
+) -> Iterator[FieldNode]:
+    """The fields the selection sets of `fields` select, fragments (named
+    or inline) expanded."""
+    for field in fields:
+        if field.selection_set is not None:
+            yield from _expanded(field.selection_set.selections, fragments)
+
+
+def _expanded(
+    selections: Iterable[SelectionNode], fragments: Fragments
+) -> Iterator[FieldNode]:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _expanded(selection.selection_set.selections, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _expanded(fragment.selection_set.selections, fragments)

@@ -184,6 +184,31 @@ def test_only_the_selected_lists_are_read(
     assert "".join(sql).count("json_agg(") == (1 if len(statements) == 2 else 0)
 
 
+def test_each_field_of_a_document_reads_its_own_lists_every_time(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(1)
+    query = """{
+      a: contacts(first: 1) { edges { node { phones { value } } } }
+      b: contacts(first: 1) { nodes { tags { name } } }
+    }"""
+
+    for _ in range(2):  # the second time, the look-ahead is remembered
+        with tables_read(app) as statements:
+            data = gql.data(query, token=token)
+
+        assert data == {
+            "a": {"edges": [{"node": {"phones": [{"value": "+16502530000"}]}}]},
+            "b": {"nodes": [{"tags": [{"name": "friends"}, {"name": "group 0"}]}]},
+        }
+        assert statements == [
+            SESSION,
+            *page_statements(app, {"contact_phones"}),
+            *page_statements(app, {"contact_tags", "tags"}),
+        ]
+
+
 def test_lists_selected_through_fragments_are_read(
     gql: GraphQL, viewer: Viewer
 ) -> None:
