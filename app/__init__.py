@@ -15,6 +15,7 @@ from app.config import config_for, database_url
 from app.connection_health import drop_dead_connections
 from app.extensions import cors, db, jwt, limiter, migrate
 from app.http_limits import init_http_limits, limit_per_address
+from app.no_sessions import NoSessions
 from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
 from app.services.passwords import prepare_dummy_hash
@@ -120,7 +121,9 @@ def prepare_password_checks(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Request ids, security headers, and a GraphQL-shaped 413."""
+    """No cookie sessions; request ids, security headers, and a
+    GraphQL-shaped 413."""
+    app.session_interface = NoSessions()
     init_request_ids(app)
     init_security_headers(app)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

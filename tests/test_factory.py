@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, session
 
 from app import create_app
 from app.config import database_url
@@ -187,3 +187,22 @@ def test_every_environment_refuses_a_token_lifetime_that_is_not_positive(
 def test_production_refuses_a_wildcard_cors_origin(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match=r"^CORS_ORIGINS must list"):
         production_app(tmp_path, CORS_ORIGINS=["*"])
+
+
+def test_the_api_keeps_no_cookie_session(tmp_path: Path) -> None:
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"}
+    )
+
+    @app.get("/remember")
+    def remember() -> str:
+        session["user"] = "ada"
+        return "kept"
+
+    with app.test_request_context():
+        assert (session.new, session.modified, dict(session)) == (False, False, {})
+    response = app.test_client().post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with pytest.raises(RuntimeError, match="session is unavailable"):
+        app.test_client().get("/remember")
