@@ -16,6 +16,7 @@ from app.connection_health import drop_dead_connections
 from app.extensions import cors, db, jwt, limiter, migrate
 from app.http_limits import init_http_limits, limit_per_address
 from app.no_sessions import NoSessions
+from app.read_connection import init_read_connections
 from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
 from app.services.passwords import prepare_dummy_hash
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     init_http_limits(app)
     init_rate_limits(app)
     init_token_cache(app)
+    init_read_connections(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", enable_sqlite_foreign_keys)

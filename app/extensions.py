@@ -1,12 +1,16 @@
 """Flask extensions, created unbound here and bound to an app in the factory."""
 
+from typing import Any
+
+from flask import g
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from flask_sqlalchemy.session import Session
+from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names, so Alembic can drop and alter them on every
@@ -24,7 +28,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Where app/read_connection.py keeps a query operation's connection (in `g`).
+READ_CONNECTION = "read_connection"
+
+
+class ReadsSession(Session):
+    """The app's session: on the query operation's read connection when
+    there is one (app/read_connection.py), so a request holds one."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
+        connection: Connection | None = g.get(READ_CONNECTION)
+        if connection is not None:
+            return connection
+        return super().get_bind(*args, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": ReadsSession})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 jwt = JWTManager()
 cors = CORS()

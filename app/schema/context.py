@@ -9,10 +9,10 @@ import strawberry
 from flask import Request, Response
 
 from app.errors import NotAuthenticated
+from app.read_connection import begin_reads
 from app.schema.ratelimit import retry_after_header
 from app.services import contacts, rate_limits, tokens
 from app.services.tokens import Viewer
-from app.services.transaction import without_transaction
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Context:
     request: Request
     response: Response
     # Set for a query operation (app/schema/autocommit.py): its reads need
-    # no transaction.
+    # no transaction, and share one connection (app/read_connection.py).
     reads_only: bool = False
 
     @cached_property
@@ -41,7 +41,7 @@ class Context:
         if scheme.lower() != "bearer" or not token.strip():
             return Authentication(error=NotAuthenticated.invalid())
         if self.reads_only:
-            without_transaction()
+            begin_reads()
         try:
             user, session_id = tokens.authenticate(token.strip())
         except NotAuthenticated as error:

@@ -39,6 +39,7 @@ from app import opaque
 from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
+from app.read_connection import read_connection
 from app.services.compiled_reads import CompiledRead
 from app.services.contact_rows import (
     ALL_RELATIONS,
@@ -238,7 +239,7 @@ def list_contacts(
         **_cursor_values(BEFORE, before),
         LIMIT: size + 1,
     }
-    connection = db.session.connection()
+    connection = read_connection()
     read = _page_statement(shape, connection.dialect)
     rows = read.rows(connection, values)
     # As Relay's spec has it: a page cut short, or rows on the far side of

@@ -32,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 
-from app.extensions import db
 from app.models import (
     Contact,
     EmailAddress,
@@ -42,6 +41,7 @@ from app.models import (
     display_name,
 )
 from app.models import contact_tags as contact_tags_table
+from app.read_connection import read_connection
 
 contacts_table: Table = Contact.__table__  # type: ignore[assignment]
 emails_table: Table = EmailAddress.__table__  # type: ignore[assignment]
@@ -358,7 +358,7 @@ JSON_LISTS = {
 
 def _related(relation: Relation, ids: list[int]) -> dict[int, list[Any]]:
     """The relation's rows of the contacts `ids`, grouped by contact."""
-    rows = db.session.connection().execute(RELATED[relation].per_page(ids))
+    rows = read_connection().execute(RELATED[relation].per_page(ids))
     groups: defaultdict[int, list[Any]] = defaultdict(list)
     for row in rows:
         groups[row.contact_id].append(row)

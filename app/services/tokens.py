@@ -25,6 +25,7 @@ from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.lru import LruCache
 from app.models import AuthSession, RefreshToken, User, utcnow
+from app.read_connection import read_connection
 from app.services.compiled_reads import compiled
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
@@ -199,7 +200,7 @@ def authenticate(encoded: str) -> tuple[Viewer, str]:
         raise NotAuthenticated.expired() from None
     except ValueError:
         raise NotAuthenticated.invalid() from None
-    connection = db.session.connection()
+    connection = read_connection()
     rows = compiled(VIEWER_OF_SESSION, connection.dialect).rows(
         connection, {"session_id": claims["sid"], "user_id": int(claims["sub"])}
     )

@@ -24,10 +24,3 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
-
-
-def without_transaction() -> None:
-    """Run the session's statements on an autocommit connection, for reads:
-    no BEGIN or ROLLBACK round trips. Call it before the session's first
-    statement; the pool resets the connection when it comes back."""
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

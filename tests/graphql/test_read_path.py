@@ -290,6 +290,36 @@ def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
     assert levels and "AUTOCOMMIT" not in levels
 
 
+def test_a_query_reads_on_one_connection_and_gives_it_back(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    viewer.add_contacts(2)
+    used: list[tuple[int, str | None]] = []
+
+    def record(connection: Any, *_: Any) -> None:
+        level = connection.get_execution_options().get("isolation_level")
+        used.append((id(connection.connection.dbapi_connection), level))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # The page and the token check on the read connection; the count
+        # and the tags through the ORM session, which joins it.
+        data = gql.data(
+            "{ contacts(first: 1) { totalCount nodes { lastName } } tags { name } }",
+            token=viewer.token,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert data["contacts"] == {"totalCount": 2, "nodes": [{"lastName": "Person 000"}]}
+    assert len(used) >= 4
+    assert {connection for connection, _ in used} == {used[0][0]}
+    assert {level for _, level in used} == {"AUTOCOMMIT"}
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
 PAGE_AROUND = """
 query Around($after: String, $before: String, $first: Int, $last: Int) {
   contacts(after: $after, before: $before, first: $first, last: $last) {
