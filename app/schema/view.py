@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import orjson
+from cross_web import FlaskHTTPRequestAdapter
 from flask import Request, Response, render_template
 from strawberry.flask.views import GraphQLView
 
 from app.schema.context import Context
 
 
+class RequestBody(FlaskHTTPRequestAdapter):
+    @property
+    def body(self) -> str:
+        """The body as text, read without `request.data`'s look for form
+        fields: strawberry reads the body of JSON requests only."""
+        return self.request.get_data().decode()
+
+
 class ContactsGraphQLView(GraphQLView[Context, None]):
+    request_adapter_class = RequestBody
+
     def get_context(self, request: Request, response: Response) -> Context:
         return Context(request=request, response=response)
 
