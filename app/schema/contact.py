@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from app import models
 from app.errors import InvalidInput
@@ -17,7 +18,7 @@ from app.schema.ids import pk_of, to_global_id
 from app.schema.lookahead import selected_below
 from app.services import contact_queries, contacts
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
-from app.services.contact_rows import UNLOADED, ContactRecord, relations_named
+from app.services.contact_rows import UNLOADED, ContactRecord
 
 T = TypeVar("T")
 
@@ -112,6 +113,19 @@ class Contact(Node):
             created_at=contact.created_at,
             updated_at=contact.updated_at,
         )
+
+
+# The Python name of each Contact field, by its GraphQL name.
+CONTACT_FIELDS = {
+    to_camel_case(field.python_name): field.python_name
+    for field in Contact.__strawberry_definition__.fields  # type: ignore[attr-defined]
+}
+
+
+def record_fields(names: Iterable[str]) -> frozenset[str]:
+    """The Python names of the Contact fields named `names` (GraphQL names;
+    the others are left out)."""
+    return frozenset(CONTACT_FIELDS[name] for name in names if name in CONTACT_FIELDS)
 
 
 def _read_as(items: Sequence[Any], _type: type[T]) -> list[T]:
@@ -398,7 +412,7 @@ class ContactQuery:
             ),
             contact_filter.to_service() if contact_filter else None,
             order.to_service() if order else None,
-            relations_named(selected_below(info, ("edges", "node"), ("nodes",))),
+            record_fields(selected_below(info, ("edges", "node"), ("nodes",))),
         )
         return ContactConnection.from_page(page)
 

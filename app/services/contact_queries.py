@@ -42,9 +42,8 @@ from app.models import Contact, Tag, contact_tags
 from app.read_connection import read_connection
 from app.services.compiled_reads import CompiledRead
 from app.services.contact_rows import (
-    ALL_RELATIONS,
+    ALL_FIELDS,
     ContactRecord,
-    Relation,
     page_columns,
     with_relations,
 )
@@ -207,10 +206,11 @@ def list_contacts(
     page: PageRequest,
     filter: ContactFilter | None = None,
     order: ContactOrder | None = None,
-    relations: frozenset[Relation] = ALL_RELATIONS,
+    fields: frozenset[str] = ALL_FIELDS,
 ) -> ContactPage:
-    """One page of the user's contacts that match `filter`, in `order`, with
-    the related lists in `relations` (the others are left unloaded)."""
+    """One page of the user's contacts that match `filter`, in `order`: the
+    records hold the `fields` (ContactRecord's names; the id and sort keys
+    always) and leave the others UNREAD, or UNLOADED for related lists."""
     order = order or ContactOrder()
     first = page_size("first", page.first)
     last = page_size("last", page.last)
@@ -231,7 +231,7 @@ def list_contacts(
         backward=backward,
         after=after is not None,
         before=before is not None,
-        relations=relations,
+        fields=fields & ALL_FIELDS,
     )
     values = {
         **criteria.values(user_id),
@@ -254,7 +254,7 @@ def list_contacts(
     rows = rows[:size]
     if backward:
         rows.reverse()
-    records = with_relations(rows, relations, connection.dialect)
+    records = with_relations(rows, read.columns, shape.fields, connection.dialect)
 
     def count_matches() -> int:
         matches = matching(criteria.shape).subquery()
@@ -349,7 +349,7 @@ class PageShape:
     backward: bool
     after: bool
     before: bool
-    relations: frozenset[Relation]
+    fields: frozenset[str]
 
 
 def matching(shape: FilterShape) -> Select[int]:
@@ -391,7 +391,8 @@ def _page_statement(shape: PageShape, dialect: Dialect) -> CompiledRead:
         window = window.where(_beyond(BEFORE, shape.order, forward=False))
     descending = shape.order.descending != shape.backward
     query = window.order_by(*_sort(shape.order.field, descending))
-    statement = page_columns(query, shape.relations, dialect).limit(
+    sort_key = shape.order.field.column.key
+    statement = page_columns(query, shape.fields, sort_key, dialect).limit(
         bindparam(LIMIT, type_=Integer)
     )
     if shape.after:

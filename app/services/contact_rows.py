@@ -2,20 +2,22 @@
 
 A page of contacts is read with SQLAlchemy Core, not the ORM: nothing is
 hydrated into identity-mapped, change-tracked objects that the request only
-reads. The related lists the caller asks for come with the page: on
-PostgreSQL as JSON arrays that the page statement itself aggregates (one
-round trip for everything), elsewhere with one statement per list for the
-whole page. A list the caller does not ask for is not read at all: it is
-left UNLOADED, which refuses to be read rather than pretend to be empty.
+reads. The page reads the columns of the fields the caller asks for, and
+the related lists it asks for come with it: on PostgreSQL as JSON arrays
+that the page statement itself aggregates (one round trip for everything),
+elsewhere with one statement per list for the whole page. What the caller
+does not ask for is not read at all: a list is left UNLOADED, which refuses
+to be read rather than pretend to be empty, and any other field UNREAD.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any, NamedTuple, NoReturn
 
 from sqlalchemy import (
@@ -59,9 +61,6 @@ class Relation(Enum):
     TAGS = "tags"
 
 
-ALL_RELATIONS = frozenset(Relation)
-
-
 class Unloaded(Sequence[Any]):
     """A related list the caller said it would not read. Reading it is a
     bug in the look-ahead, so it fails loudly instead of looking empty."""
@@ -76,6 +75,16 @@ class Unloaded(Sequence[Any]):
 
 
 UNLOADED: Sequence[Any] = Unloaded()
+
+
+class Unread:
+    """A field of a record that the caller said it would not read."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Any = Unread()
 
 
 @dataclass(slots=True)
@@ -103,6 +112,7 @@ class ContactRecord:
     tags: Sequence[Any]
 
 
+# The columns a page may read, in the order it reads them.
 PAGE_COLUMNS = (
     contacts_table.c.id,
     contacts_table.c.first_name,
@@ -143,6 +153,12 @@ def _nameless() -> Any:
 
 FIRST_EMAIL = case((_nameless(), _first_value(emails_table))).label("first_email")
 FIRST_PHONE = case((_nameless(), _first_value(phones_table))).label("first_phone")
+NAMING = ("first_name", "last_name", "company", "first_email", "first_phone")
+COLUMNS = {column.key: column for column in (*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE)}
+# The record's fields read from columns of its own name, then the id and
+# sort keys, which cursors need; its display name is made from NAMING.
+OWN_COLUMNS = frozenset(COLUMNS) - {"first_email", "first_phone"}
+ALL_FIELDS = frozenset(ContactRecord.__dataclass_fields__)
 
 
 def aggregates_json(dialect: Dialect) -> bool:
@@ -153,52 +169,61 @@ def aggregates_json(dialect: Dialect) -> bool:
 
 
 def page_columns(
-    query: Select[Any], relations: frozenset[Relation], dialect: Dialect
+    query: Select[Any], fields: frozenset[str], sort_key: str, dialect: Dialect
 ) -> Select[Any]:
-    """`query` (filtered and ordered) reading what a ContactRecord needs,
-    with `relations` as JSON columns, in Relation order, where the
-    database aggregates them."""
+    """`query` (filtered and ordered) reading the record `fields` (the id
+    and the `sort_key` column, which cursors need, whatever they are), with
+    the related lists among them as JSON columns, in Relation order, where
+    the database aggregates them."""
+    names = {"id", sort_key, *(fields & OWN_COLUMNS)}
+    if "display_name" in fields:
+        names.update(NAMING)
+    columns = [column for name, column in COLUMNS.items() if name in names]
     lists = []
     if aggregates_json(dialect):
-        lists = [JSON_LISTS[relation] for relation in Relation if relation in relations]
-    return query.with_only_columns(*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE, *lists)
+        lists = [
+            JSON_LISTS[relation] for relation in Relation if relation.value in fields
+        ]
+    return query.with_only_columns(*columns, *lists)
 
 
 def with_relations(
-    rows: Sequence[Sequence[Any]], relations: frozenset[Relation], dialect: Dialect
+    rows: Sequence[Sequence[Any]],
+    columns: Sequence[str],
+    fields: frozenset[str],
+    dialect: Dialect,
 ) -> list[ContactRecord]:
-    """The contacts `rows` (made by `page_columns` for `dialect`) with
-    `relations`: from their JSON columns, else read with one statement per
-    relation."""
+    """The contacts `rows` (made by `page_columns` for `fields` and
+    `dialect`, with these `columns`) with their related lists: from their
+    JSON columns, else read with one statement per relation."""
+    position = {name: index for index, name in enumerate(columns)}
     if aggregates_json(dialect):
-        selected = [relation for relation in Relation if relation in relations]
-        lists = [_from_json(relation, selected) for relation in Relation]
+        lists = [_from_json(relation, position) for relation in Relation]
     else:
-        ids = [row[ID] for row in rows]
-        lists = [_from_groups(relation, relations, ids) for relation in Relation]
+        id_at = position["id"]
+        ids = [row[id_at] for row in rows]
+        lists = [_from_groups(relation, fields, ids, id_at) for relation in Relation]
     emails, phones, addresses, tags = lists
+    record = _record_maker(position, fields)
     return [
-        _record(row, emails(row), phones(row), addresses(row), tags(row))
-        for row in rows
+        record(row, emails(row), phones(row), addresses(row), tags(row)) for row in rows
     ]
 
 
 PageRow = Sequence[Any]
 ListOf = Callable[[PageRow], Sequence[Any]]
-ID = 0  # the id's position in a page row
-LISTS_FROM = len(PAGE_COLUMNS) + 2  # where JSON lists start: after the first values
 
 
 def _unloaded(_: PageRow) -> Sequence[Any]:
     return UNLOADED
 
 
-def _from_json(relation: Relation, selected: list[Relation]) -> ListOf:
+def _from_json(relation: Relation, positions: dict[str, int]) -> ListOf:
     """A row's `relation`, from the JSON column `page_columns` added."""
-    if relation not in selected:
+    position = positions.get(relation.value)
+    if position is None:
         return _unloaded
     make = RELATED[relation].item
-    position = LISTS_FROM + selected.index(relation)
 
     def list_of(row: PageRow) -> Sequence[Any]:
         return [make(*item) for item in row[position] or ()]
@@ -207,64 +232,83 @@ def _from_json(relation: Relation, selected: list[Relation]) -> ListOf:
 
 
 def _from_groups(
-    relation: Relation, relations: frozenset[Relation], ids: list[int]
+    relation: Relation, fields: frozenset[str], ids: list[int], id_at: int
 ) -> ListOf:
-    """A row's `relation`, read for all the rows `ids` in one statement."""
-    if relation not in relations:
+    """A row's `relation` (its id at `id_at`), read for all the rows `ids`
+    in one statement."""
+    if relation.value not in fields:
         return _unloaded
     groups = _related(relation, ids) if ids else {}
 
     def list_of(row: PageRow) -> Sequence[Any]:
-        return groups.get(row[ID], [])
+        return groups.get(row[id_at], [])
 
     return list_of
 
 
-def _record(
-    row: PageRow,
-    emails: Sequence[Any],
-    phones: Sequence[Any],
-    addresses: Sequence[Any],
-    tags: Sequence[Any],
-) -> ContactRecord:
-    (
-        id,
-        first_name,
-        last_name,
-        company,
-        job_title,
-        birthday,
-        notes,
-        favorite,
-        version,
-        created_at,
-        updated_at,
-        sort_first,
-        sort_last,
-        first_email,
-        first_phone,
-        *_,
-    ) = row
-    return ContactRecord(
-        id,
-        first_name,
-        last_name,
-        display_name(first_name, last_name, company, first_email, first_phone),
-        company,
-        job_title,
-        birthday,
-        notes,
-        favorite,
-        version,
-        created_at,
-        updated_at,
-        sort_first,
-        sort_last,
-        emails,
-        phones,
-        addresses,
-        tags,
+RecordMaker = Callable[..., ContactRecord]
+# The record's fields that are columns, in the record's order.
+RECORD_COLUMNS = tuple(
+    name for name in ContactRecord.__dataclass_fields__ if name in OWN_COLUMNS
+)
+
+
+def _record_maker(position: dict[str, int], fields: frozenset[str]) -> RecordMaker:
+    """Makes the record of a row with these column `position`s, and its
+    lists; the fields the row does not hold are UNREAD."""
+    unread_at = len(position)  # where (*row, UNREAD) holds UNREAD
+    columns = itemgetter(*[position.get(name, unread_at) for name in RECORD_COLUMNS])
+    naming = (
+        itemgetter(*[position[name] for name in NAMING])
+        if "display_name" in fields
+        else None
     )
+
+    def record(
+        row: PageRow,
+        emails: Sequence[Any],
+        phones: Sequence[Any],
+        addresses: Sequence[Any],
+        tags: Sequence[Any],
+    ) -> ContactRecord:
+        (
+            id,
+            first_name,
+            last_name,
+            company,
+            job_title,
+            birthday,
+            notes,
+            favorite,
+            version,
+            created_at,
+            updated_at,
+            sort_first,
+            sort_last,
+        ) = columns((*row, UNREAD))
+        name = UNREAD if naming is None else display_name(*naming(row))
+        return ContactRecord(
+            id,
+            first_name,
+            last_name,
+            name,
+            company,
+            job_title,
+            birthday,
+            notes,
+            favorite,
+            version,
+            created_at,
+            updated_at,
+            sort_first,
+            sort_last,
+            emails,
+            phones,
+            addresses,
+            tags,
+        )
+
+    return record
 
 
 class EmailItem(NamedTuple):
@@ -363,9 +407,3 @@ def _related(relation: Relation, ids: list[int]) -> dict[int, list[Any]]:
     for row in rows:
         groups[row.contact_id].append(row)
     return groups
-
-
-def relations_named(names: Iterable[str]) -> frozenset[Relation]:
-    """The relations among field `names` (other names are ignored)."""
-    by_name = {relation.value: relation for relation in Relation}
-    return frozenset(by_name[name] for name in names if name in by_name)

@@ -37,20 +37,25 @@ query Page($first: Int!) {
 """
 RELATED_TABLES = ("contact_emails", "contact_phones", "contact_addresses", "tags")
 SESSION = {"users", "auth_sessions"}
-# The page itself; a nameless contact's display name is its first email or
-# phone, which the page statement reads for such contacts only.
-PAGE = {"contacts", "contact_emails", "contact_phones"}
+# The page itself; with displayName, also the first email and phone, which
+# the page statement reads for nameless contacts only (their display name).
+PAGE = {"contacts"}
+NAMED_PAGE = PAGE | {"contact_emails", "contact_phones"}
 TAGS = {"contact_tags", "tags"}
 
 
-def page_statements(app: Flask, *lists: set[str]) -> list[set[str]]:
-    """The statements that read a page with these related lists: PostgreSQL
-    aggregates the lists into the page statement, SQLite reads each apart."""
+def page_statements(
+    app: Flask, *lists: set[str], named: bool = False
+) -> list[set[str]]:
+    """The statements that read a page (`named`: with displayName) with
+    these related lists: PostgreSQL aggregates the lists into the page
+    statement, SQLite reads each apart."""
+    page = NAMED_PAGE if named else PAGE
     with app.app_context():
         aggregated = db.engine.dialect.name == "postgresql"
     if aggregated:
-        return [PAGE.union(*lists)]
-    return [PAGE, *lists]
+        return [page.union(*lists)]
+    return [page, *lists]
 
 
 @contextmanager
@@ -136,7 +141,12 @@ def test_statements_per_request_do_not_grow_with_the_page_size(
     assert large == [
         SESSION,
         *page_statements(
-            app, {"contact_emails"}, {"contact_phones"}, {"contact_addresses"}, TAGS
+            app,
+            {"contact_emails"},
+            {"contact_phones"},
+            {"contact_addresses"},
+            TAGS,
+            named=True,
         ),
         {"contacts"},  # totalCount
         TAGS,  # contactCount of every tag, once
@@ -160,7 +170,7 @@ def test_lists_not_selected_are_not_read(
         "Person 001",
         "Person 002",
     ]
-    assert statements == [SESSION, PAGE]
+    assert statements == [SESSION, NAMED_PAGE]
 
 
 def test_only_the_selected_lists_are_read(
@@ -182,6 +192,49 @@ def test_only_the_selected_lists_are_read(
     ]
     assert statements == [SESSION, *page_statements(app, {"contact_phones"})]
     assert "".join(sql).count("json_agg(") == (1 if len(statements) == 2 else 0)
+
+
+@pytest.mark.parametrize(
+    ("selection", "order", "columns"),
+    [
+        ("id", "LAST_NAME", {"id", "sort_last"}),
+        ("notes", "FIRST_NAME", {"id", "sort_first", "notes"}),
+        (
+            "displayName",
+            "CREATED_AT",
+            {"id", "created_at", "first_name", "last_name", "company"},
+        ),
+        (
+            "firstName updatedAt",
+            "LAST_NAME",
+            {"id", "sort_last", "first_name", "updated_at"},
+        ),
+    ],
+)
+def test_a_page_reads_the_columns_of_the_selected_fields(
+    app: Flask,
+    gql: GraphQL,
+    viewer: Viewer,
+    selection: str,
+    order: str,
+    columns: set[str],
+) -> None:
+    token = viewer.token
+    viewer.add_contacts(2)
+    query = (
+        f"{{ contacts(first: 2, orderBy: {{field: {order}, direction: ASC}}) "
+        f"{{ edges {{ cursor node {{ {selection} }} }} }} }}"
+    )
+
+    sql: list[str] = []
+    with tables_read(app, sql):
+        data = gql.data(query, token=token)
+
+    assert len(data["contacts"]["edges"]) == 2
+    page = re.split(r"\sFROM contacts\s", sql[1])[0]  # the columns read
+    read = set(re.findall(r"\bcontacts\.(\w+)", page))
+    assert read == columns
+    assert ("first_email" in page) == ("displayName" in selection)
 
 
 def test_each_field_of_a_document_reads_its_own_lists_every_time(
@@ -259,7 +312,7 @@ def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
         "ACME",
         "zed@example.com",
     ]
-    assert statements == [SESSION, PAGE]
+    assert statements == [SESSION, NAMED_PAGE]
 
 
 def test_queries_read_without_a_transaction_and_mutations_keep_theirs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.contact_rows import UNLOADED, Relation, relations_named
+from app.services.contact_rows import UNLOADED, UNREAD
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,5 @@ def test_an_unloaded_list_refuses_to_be_read(read: object) -> None:
         read(UNLOADED)  # type: ignore[operator]
 
 
-def test_relations_are_named_by_their_fields() -> None:
-    names = ["id", "emails", "displayName", "tags", "nodes"]
-
-    assert relations_named(names) == {Relation.EMAILS, Relation.TAGS}
-    assert relations_named([]) == frozenset()
+def test_unread_fields_say_so() -> None:
+    assert repr(UNREAD) == "UNREAD"
