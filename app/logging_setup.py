@@ -22,6 +22,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+import orjson
 from flask import Flask, Response, g, request
 from flask.logging import default_handler
 
@@ -126,7 +127,10 @@ class JsonFormatter(logging.Formatter):
             entry["exc_info"] = redact(record.exc_text)
         if record.stack_info:
             entry["stack_info"] = redact(self.formatStack(record.stack_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except TypeError:  # what orjson refuses: a lone surrogate, a huge int
+            return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class StdoutHandler(logging.StreamHandler[TextIO]):

@@ -16,7 +16,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.logging_setup import MASK, gunicorn_logconfig, redact
+from app.logging_setup import MASK, JsonFormatter, gunicorn_logconfig, redact
 
 PRODUCTION_SECRETS = {
     "SECRET_KEY": "production-secret-key-" + "x" * 32,
@@ -370,3 +370,21 @@ def test_gunicorn_lines_use_the_same_handler(
         assert out.rstrip("\n").endswith(
             "INFO gunicorn.error [-] Booting worker with pid: 123"
         )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["café ☕", "\ud800", 2**70, 1.5],
+    ids=["utf-8", "surrogate", "huge", "float"],
+)
+def test_a_json_line_holds_any_message_and_field(value: object) -> None:
+    record = logging.LogRecord(
+        "app.test", logging.INFO, __file__, 1, "%s", (value,), None
+    )
+    record.duration_ms = value
+
+    line = JsonFormatter().format(record)
+
+    entry = json.loads(line)
+    assert (entry["message"], entry["duration_ms"]) == (str(value), value)
+    assert "\n" not in line
