@@ -315,3 +315,69 @@ def test_what_orjson_refuses_is_encoded_by_the_standard_library(app: Flask) -> N
     assert view.encode_json({"message": "\ud800", "n": 2**64}) == (
         '{"message":"\\ud800","n":18446744073709551616}'
     )
+
+
+TYPENAME = {"query": "{ __typename }"}
+SERVED = b'{"data":{"__typename":"Query"}}'
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "body", "status", "answer"),
+    [
+        ("text/event-stream", "application/json", TYPENAME, 200, SERVED),
+        ("multipart/mixed", "application/json", TYPENAME, 200, SERVED),
+        ("*/*", "application/json; charset=utf-8", TYPENAME, 200, SERVED),
+        (
+            None,
+            "application/json",
+            {**TYPENAME, "variables": []},
+            400,
+            b"The GraphQL operation's `variables` must be an object or null, "
+            b"if provided.",
+        ),
+        (
+            None,
+            "application/json",
+            {"query": 5},
+            400,
+            b"The GraphQL operation's `query` must be a string or null, if provided.",
+        ),
+        (
+            None,
+            "application/json",
+            {**TYPENAME, "extensions": 3},
+            400,
+            b"The GraphQL operation's `extensions` must be an object or null, "
+            b"if provided.",
+        ),
+        (None, "application/json", [TYPENAME], 400, b"Batching is not enabled"),
+        (None, "application/json", {}, 400, b"No GraphQL query found in the request"),
+        (None, "text/plain", TYPENAME, 400, b"Unsupported content type"),
+    ],
+    ids=[
+        "accept-sse",
+        "accept-multipart",
+        "charset",
+        "variables-list",
+        "query-number",
+        "extensions-number",
+        "batch",
+        "no-query",
+        "text",
+    ],
+)
+def test_request_bodies_are_read_as_strawberry_reads_them(
+    client: FlaskClient,
+    accept: str | None,
+    content_type: str,
+    body: Any,
+    status: int,
+    answer: bytes,
+) -> None:
+    """The view's shortcut for plain JSON posts (ContactsGraphQLView.
+    parse_http_body) answers as strawberry's own parsing does."""
+    headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+
+    response = client.post("/graphql", data=json.dumps(body), headers=headers)
+
+    assert (response.status_code, response.data) == (status, answer)
