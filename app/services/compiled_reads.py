@@ -3,12 +3,18 @@
 On every execution of a Core statement SQLAlchemy builds the statement,
 derives its cache key, finds the compiled form and adapts its result
 columns: more time, for the listing and the token check, than the database
-spends running them. A `CompiledRead` does all of that once per statement
-shape and database dialect, then runs the SQL text with `exec_driver_sql`,
-which keeps what matters of the engine: its error wrapping, hidden
-parameters, disconnect handling and events. The column types' own bind and
-result conversions are applied here, as the engine would apply them, so a
-row reads the same either way.
+spends running them. Even SQL text gets a result object whose columns are
+worked out anew from the cursor's description each time. A `CompiledRead`
+compiles once per statement shape and database dialect, then runs its SQL
+on the connection's DBAPI cursor through `Connection._cursor_execute`, the
+engine's own path for statements it runs on a raw cursor (sequences,
+defaults): its events, echo, error wrapping, hidden parameters and
+disconnect handling. The rows are the driver's tuples, with the column
+types' own bind and result conversions applied here, as the engine would
+apply them, so a row reads the same either way. (Both are SQLAlchemy's
+private methods: requirements.txt pins the version, and
+tests/services/test_compiled_reads.py and tests/test_faults.py hold them
+to what they must do.)
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
@@ -76,15 +82,22 @@ class CompiledRead:
         for name, convert in self.bind_converters.items():
             if name in parameters:
                 parameters[name] = convert(parameters[name])
-        if self.names is None:
-            result = connection.exec_driver_sql(self.sql, parameters)
-        else:
-            result = connection.exec_driver_sql(
-                self.sql, tuple(parameters[name] for name in self.names)
-            )
-        rows = result.all()
+        bound: Any = (
+            parameters
+            if self.names is None
+            else tuple(parameters[name] for name in self.names)
+        )
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, bound)
+            try:
+                rows = cast(list[Sequence[Any]], cursor.fetchall())
+            except Exception as error:
+                connection._handle_dbapi_exception(error, self.sql, bound, cursor, None)
+        finally:
+            cursor.close()
         if not self.result_converters:
-            return rows  # type: ignore[return-value]
+            return rows
         return [self._converted(row) for row in rows]
 
     def _converted(self, row: Sequence[Any]) -> list[Any]:

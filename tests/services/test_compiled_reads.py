@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Select, bindparam, literal, select
+from sqlalchemy import Select, bindparam, event, func, literal, select
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import Contact, User
@@ -102,3 +103,39 @@ def test_a_statement_is_compiled_once_per_dialect(app_context: None) -> None:
     read = compiled(CONTACTS, dialect)
     assert "bound by the statement" not in read.sql
     assert "bound by the statement" in read.constants.values()
+
+
+VALUES = {"favorite": True, "limit": 5, "since": CREATED - timedelta(seconds=1)}
+
+
+def test_a_failing_read_raises_as_the_engine_raises_and_hides_its_parameters(
+    app_context: None,
+) -> None:
+    failing = select(func.no_such_function(bindparam("name")))
+    connection = db.session.connection()
+    read = CompiledRead.of(failing, connection.dialect)
+
+    with pytest.raises(DBAPIError) as raised:
+        read.rows(connection, {"name": "Ada"})
+
+    assert "Ada" not in str(raised.value)
+    assert "[SQL parameters hidden due to hide_parameters=True]" in str(raised.value)
+    db.session.rollback()
+    assert compiled_rows(CONTACTS, VALUES) == core_rows(CONTACTS, VALUES)
+
+
+def test_each_read_is_one_statement_to_the_engine_events(app_context: None) -> None:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    connection = db.session.connection()
+    read = compiled(CONTACTS, connection.dialect)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        read.rows(connection, VALUES)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert seen == [read.sql]
