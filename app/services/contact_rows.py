@@ -247,17 +247,17 @@ def _from_groups(
 
 
 RecordMaker = Callable[..., ContactRecord]
-# The record's fields that are columns, in the record's order.
-RECORD_COLUMNS = tuple(
-    name for name in ContactRecord.__dataclass_fields__ if name in OWN_COLUMNS
-)
+# The record's fields before its lists, in the record's order.
+SCALARS = tuple(ContactRecord.__dataclass_fields__)[: -len(Relation)]
 
 
 def _record_maker(position: dict[str, int], fields: frozenset[str]) -> RecordMaker:
     """Makes the record of a row with these column `position`s, and its
     lists; the fields the row does not hold are UNREAD."""
-    unread_at = len(position)  # where (*row, UNREAD) holds UNREAD
-    columns = itemgetter(*[position.get(name, unread_at) for name in RECORD_COLUMNS])
+    # The fields are picked from (*row, UNREAD, display name).
+    unread_at, name_at = len(position), len(position) + 1
+    slots = {**position, "display_name": name_at}
+    scalars = itemgetter(*[slots.get(name, unread_at) for name in SCALARS])
     naming = (
         itemgetter(*[position[name] for name in NAMING])
         if "display_name" in fields
@@ -271,41 +271,10 @@ def _record_maker(position: dict[str, int], fields: frozenset[str]) -> RecordMak
         addresses: Sequence[Any],
         tags: Sequence[Any],
     ) -> ContactRecord:
-        (
-            id,
-            first_name,
-            last_name,
-            company,
-            job_title,
-            birthday,
-            notes,
-            favorite,
-            version,
-            created_at,
-            updated_at,
-            sort_first,
-            sort_last,
-        ) = columns((*row, UNREAD))
         name = UNREAD if naming is None else display_name(*naming(row))
-        return ContactRecord(
-            id,
-            first_name,
-            last_name,
-            name,
-            company,
-            job_title,
-            birthday,
-            notes,
-            favorite,
-            version,
-            created_at,
-            updated_at,
-            sort_first,
-            sort_last,
-            emails,
-            phones,
-            addresses,
-            tags,
+        # The scalars are SCALARS, in the record's order (mypy cannot count).
+        return ContactRecord(  # type: ignore[call-arg]
+            *scalars((*row, UNREAD, name)), emails, phones, addresses, tags
         )
 
     return record
