@@ -11,10 +11,11 @@ engine's own path for statements it runs on a raw cursor (sequences,
 defaults): its events, echo, error wrapping, hidden parameters and
 disconnect handling. The rows are the driver's tuples, with the column
 types' own bind and result conversions applied here, as the engine would
-apply them, so a row reads the same either way. (Both are SQLAlchemy's
-private methods: requirements.txt pins the version, and
-tests/services/test_compiled_reads.py and tests/test_faults.py hold them
-to what they must do.)
+apply them, so a row reads the same either way. A failure while fetching
+goes to `Connection._handle_dbapi_exception`, as the engine's own would.
+(Both methods are SQLAlchemy's private ones: requirements.txt pins the
+version, and tests/services/test_compiled_reads.py and tests/test_faults.py
+hold them to what they must do.)
 """
 
 from __future__ import annotations
