@@ -37,7 +37,6 @@ test_executor_differential.py holds the two executors' answers side by side.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass
 from functools import partial
@@ -76,6 +75,8 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+from app.lru import LruCache
 
 # Runtime types whose values are never awaitable, exceptions or Undefined.
 PRIMITIVES = frozenset({str, int, float, bool})
@@ -663,9 +664,7 @@ class DocumentCache:
     at most `size` of them (least recently used go first)."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._plans: OrderedDict[tuple[int, ...], DocumentPlans] = OrderedDict()
-        self._lock = Lock()
+        self._plans: LruCache[tuple[int, ...], DocumentPlans] = LruCache(size)
 
     def get(
         self,
@@ -674,16 +673,9 @@ class DocumentCache:
     ) -> DocumentPlans:
         """The plans of the document made of these definitions."""
         anchors = (operation, *fragment_definitions.values())
-        key = tuple(map(id, anchors))
-        with self._lock:
-            plans = self._plans.get(key)
-            if plans is None:
-                plans = self._plans[key] = DocumentPlans(anchors)
-                if len(self._plans) > self._size:
-                    self._plans.popitem(last=False)
-            else:
-                self._plans.move_to_end(key)
-        return plans
+        return self._plans.setdefault(
+            tuple(map(id, anchors)), lambda: DocumentPlans(anchors)
+        )
 
 
 _DOCUMENT_CACHES: WeakKeyDictionary[GraphQLSchema, DocumentCache] = WeakKeyDictionary()
