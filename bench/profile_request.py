@@ -32,9 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench import queries, seeding  # noqa: E402
 from bench.inprocess import (  # noqa: E402
     app_statements,
-    login,
     post,
-    production_app,
     quiet,
 )
 
@@ -72,11 +70,8 @@ def stats_text(
 
 def main() -> None:
     args = arguments()
-    with seeding.scratch_database(args.database_url) as database_url:
-        env = seeding.server_env(database_url)
-        seeding.populate(database_url, env, [(EMAIL, args.contacts)], jobs=2)
-        app = production_app(database_url, env)
-        token = login(app, EMAIL, seeding.PASSWORD)
+    with seeding.one_user(args.database_url, EMAIL, args.contacts) as seeded:
+        app, token = seeded.app, seeded.token
         body = (
             queries.list_body()
             if args.query == "list"

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import handwritten, queries, seeding  # noqa: E402
-from bench.inprocess import login, post, production_app, quiet  # noqa: E402
+from bench.inprocess import post, quiet  # noqa: E402
 
 EMAIL = "costs@example.com"
 
@@ -48,15 +48,12 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = arguments()
-    with seeding.scratch_database(args.database_url) as database_url:
-        env = seeding.server_env(database_url)
-        seeding.populate(database_url, env, [(EMAIL, args.contacts)], jobs=2)
-        app = production_app(database_url, env)
+    with seeding.one_user(args.database_url, EMAIL, args.contacts) as seeded:
+        app, token = seeded.app, seeded.token
         endpoint = handwritten.create_app(
-            lambda: psycopg.connect(database_url, autocommit=True),
-            env["JWT_SECRET_KEY"],
+            lambda: psycopg.connect(seeded.database_url, autocommit=True),
+            seeded.env["JWT_SECRET_KEY"],
         )
-        token = login(app, EMAIL, seeding.PASSWORD)
         cases: dict[str, Callable[[], object]] = {
             "API { __typename }": lambda: post(app, {"query": "{ __typename }"}),
             "API { me { id } }": lambda: post(app, {"query": "{ me { id } }"}, token),

@@ -24,6 +24,7 @@ from time import perf_counter
 from typing import Any
 
 import psycopg
+from flask import Flask
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
@@ -32,7 +33,7 @@ from app.services import auth
 from app.services.contacts import address_values
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
 from app.services.seed_data import TAG_NAMES
-from bench.inprocess import production_app
+from bench.inprocess import login, production_app
 from bench.serving import ROOT
 
 PASSWORD = DEMO_PASSWORD
@@ -121,6 +122,28 @@ def populate(
     seconds = copy_contacts(tasks(database_url, counts, tag_ids), jobs)
     analyze(database_url)
     return ids, seconds
+
+
+@dataclass(frozen=True)
+class SeededUser:
+    """One user's scratch database, the app in production config against
+    it, and the user's access token."""
+
+    database_url: str
+    env: dict[str, str]
+    app: Flask
+    token: str
+
+
+@contextmanager
+def one_user(server_url: str, email: str, contacts: int) -> Iterator[SeededUser]:
+    """A scratch database on `server_url` with one user (`email`, password
+    PASSWORD) of `contacts` contacts, signed in; dropped on the way out."""
+    with scratch_database(server_url) as database_url:
+        env = server_env(database_url)
+        populate(database_url, env, [(email, contacts)], jobs=2)
+        app = production_app(database_url, env)
+        yield SeededUser(database_url, env, app, login(app, email, PASSWORD))
 
 
 @dataclass(frozen=True)
