@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -21,6 +21,7 @@ from app.schema.errors import ErrorCodes, log_unexpected
 from app.schema.executor import FastExecutor
 from app.schema.limits import Limits, QueryLimits
 from app.schema.node import NodeQuery
+from app.schema.parsing import CachedParse, OneOperation
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
 Mutation = merge_types("Mutation", (AuthMutation, ContactMutation))
@@ -47,7 +48,8 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
             limits=Limits.from_settings(settings),
             valid_queries=ValidQueries(cache_size),
         ),
-        partial(ParserCache, maxsize=cache_size),
+        partial(CachedParse, maxsize=cache_size),
+        OneOperation,
         AutocommitQueries,
     ]
     if not settings.get("INTROSPECTION", True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import ApiError
@@ -17,6 +17,7 @@ logger = logging.getLogger("app.graphql")
 MASKED_MESSAGE = "Unexpected error."
 INTERNAL = "INTERNAL_SERVER_ERROR"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -71,7 +72,10 @@ class ErrorCodes(SchemaExtension):
             return self._with(
                 error, message, {"code": INTERNAL, "requestId": request_id}
             )
-        code = (error.extensions or {}).get("code", BAD_USER_INPUT)
+        default = (
+            PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else BAD_USER_INPUT
+        )
+        code = (error.extensions or {}).get("code", default)
         return self._with(
             error, error.message, {**(error.extensions or {}), "code": code}
         )
