@@ -386,6 +386,151 @@ def test_a_tag_released_while_another_contact_takes_it_is_kept(
     assert (counts["tags"], counts["contact_tags"]) == (1, 1)
 
 
+RACE_TRIALS = 30
+
+
+def error_codes_of(payload: dict[str, Any]) -> list[str]:
+    return [error["code"] for error in payload["userErrors"]]
+
+
+@on_postgresql
+def test_updates_without_expected_version_all_win_in_turn(
+    app: Flask,
+    gql: GraphQL,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = register(gql, "ada@example.com")["accessToken"]
+    contact = create(gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]})
+    # Every request has found the contact before any of them writes.
+    meeting = rendezvous(THREADS)
+    meet_at(monkeypatch, contacts, "_owned_contact", meeting)
+
+    def write(gql: GraphQL, index: int) -> dict[str, Any]:
+        input = {
+            "id": contact["id"],
+            "notes": f"writer {index}",
+            "emails": [{"value": f"writer{index}@example.com"}],
+        }
+        body = gql(UPDATE, {"input": input}, token)
+        assert "errors" not in body, body["errors"]
+        payload: dict[str, Any] = body["data"]["updateContact"]
+        return payload
+
+    payloads = in_threads(app, [f"writer-{i}" for i in range(THREADS)], write)
+
+    assert not meeting.timed_out
+    assert [payload["userErrors"] for payload in payloads] == [[]] * THREADS
+    versions = sorted(payload["contact"]["version"] for payload in payloads)
+    assert versions == list(range(2, THREADS + 2))
+    last = max(range(THREADS), key=lambda i: payloads[i]["contact"]["version"])
+    stored = gql.data(CONTACT, {"id": contact["id"]}, token)["contact"]
+    assert (stored["version"], stored["notes"], stored["emails"]) == (
+        THREADS + 1,
+        f"writer {last}",
+        [{"value": f"writer{last}@example.com", "label": None, "primary": True}],
+    )
+    assert row_counts(app)["contact_emails"] == 1
+
+
+def test_racing_writes_never_conflict_without_expected_version(
+    app: Flask, gql: GraphQL
+) -> None:
+    """On both databases (SQLite has no row locks), started together, with
+    no meeting point inside the app: whoever writes last wins."""
+    token = register(gql, "ada@example.com")["accessToken"]
+    for trial in range(RACE_TRIALS // 3):
+        contact = create(gql, token, {"firstName": "Ada"})
+
+        def write(gql: GraphQL, index: int) -> dict[str, Any]:
+            input = {"id": contact["id"], "notes": f"trial {trial} writer {index}"}
+            body = gql(UPDATE, {"input": input}, token)
+            assert "errors" not in body, body["errors"]
+            payload: dict[str, Any] = body["data"]["updateContact"]
+            return payload
+
+        names = [f"writer-{i}" for i in range(THREADS // 2)]
+        payloads = in_threads(app, names, write)
+
+        assert [payload["userErrors"] for payload in payloads] == [[]] * len(names)
+        stored = gql.data(CONTACT, {"id": contact["id"]}, token)["contact"]
+        assert stored["version"] == 1 + len(names)
+
+
+@on_postgresql
+def test_a_delete_racing_an_update_answers_both_with_data(
+    app: Flask,
+    gql: GraphQL,
+    rendezvous: Callable[[int], Rendezvous],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = register(gql, "ada@example.com")["accessToken"]
+    # In every trial both requests have found the contact before either writes.
+    meetings: list[Rendezvous] = []
+    find = contacts._owned_contact
+
+    def found_then_meet(*args: Any, **kwargs: Any) -> Any:
+        contact = find(*args, **kwargs)
+        meetings[-1].arrive()
+        return contact
+
+    monkeypatch.setattr(contacts, "_owned_contact", found_then_meet)
+    for trial in range(RACE_TRIALS):
+        contact = create(
+            gql,
+            token,
+            {
+                "firstName": "Ada",
+                "emails": [{"value": "a@x.org"}],
+                "phones": [{"value": "+1 650-253-0000"}],
+                "tags": ["Old"],
+            },
+        )
+        update: dict[str, Any] = {
+            "id": contact["id"],
+            "notes": f"trial {trial}",
+            "emails": [{"value": "b@x.org"}, {"value": "c@x.org"}],
+            "phones": [],
+        }
+        if trial % 2:
+            update["expectedVersion"] = 1
+        if trial % 3 == 0:
+            update["tags"] = ["New"]
+        meetings.append(rendezvous(2))
+
+        def send(gql: GraphQL, index: int) -> dict[str, Any]:
+            if index == 0:
+                body = gql(DELETE, {"id": contact["id"]}, token)
+            else:
+                body = gql(UPDATE, {"input": update}, token)
+            assert "errors" not in body, (trial, body["errors"])
+            payload: dict[str, Any] = next(iter(body["data"].values()))
+            return payload
+
+        deleted, updated = in_threads(app, ["delete", "update"], send)
+
+        assert not meetings[-1].timed_out
+        assert (deleted["deletedId"], deleted["userErrors"]) == (contact["id"], [])
+        if updated["contact"] is None:
+            assert error_codes_of(updated) == ["NOT_FOUND"]
+        else:
+            assert updated["userErrors"] == []
+            assert updated["contact"]["version"] == 2
+        assert gql.data(CONTACT, {"id": contact["id"]}, token)["contact"] is None
+    counts = row_counts(app)
+    assert {name: counts[name] for name in USER_TABLES - {"users"}} == {
+        "contacts": 0,
+        "contact_emails": 0,
+        "contact_phones": 0,
+        "contact_addresses": 0,
+        "tags": 0,
+        "contact_tags": 0,
+        "auth_sessions": 1,
+        "refresh_tokens": 1,
+    }
+    assert gql.data(TAGS, token=token)["tags"] == []
+
+
 # --- deleting a user -------------------------------------------------------------
 
 

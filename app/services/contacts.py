@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import FieldError, InvalidInput, UserErrorCode
 from app.extensions import db
@@ -129,12 +128,7 @@ def update_contact(
         return contact
     _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
     contact.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise _conflict(
-            "The contact was changed by another request; reload it and try again."
-        ) from None
+    db.session.flush()
     if "tags" in cleaned:
         _delete_unused_tags(user_id)
     return contact
@@ -170,13 +164,41 @@ def _take_turns_with_tags(user_id: int) -> None:
 def _owned_contact(
     user_id: int, contact_id: int | None, path: tuple[str, ...]
 ) -> Contact:
-    """The user's contact; None as the id (an ID of another type) is never found."""
-    contact = get_contact(user_id, contact_id) if contact_id is not None else None
+    """The user's contact, locked (`_locked_contact`); None as the id (an ID
+    of another type) is never found."""
+    contact = _locked_contact(user_id, contact_id) if contact_id is not None else None
     if contact is None:
         raise InvalidInput.single(
             path, "No contact with this id.", UserErrorCode.NOT_FOUND
         )
     return contact
+
+
+def _locked_contact(user_id: int, contact_id: int) -> Contact | None:
+    """The user's contact, which no other write can change or delete until
+    this transaction ends.
+
+    Every write to a contact locks its row before reading it, after the
+    user's row (`_take_turns_with_tags`) and before any child row, so racing
+    writes take turns in one order: none deadlocks on child rows or finds
+    at flush that the version it read is gone (StaleDataError). A delete
+    that went first leaves nothing to find. PostgreSQL locks the row (FOR
+    UPDATE); SQLite has no row locks, so a write that changes nothing takes
+    the database's write lock first.
+    """
+    if not 0 < contact_id <= MAX_ID:
+        return None
+    owned = (Contact.id == contact_id, Contact.user_id == user_id)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(
+            update(Contact)
+            .where(*owned)
+            .values(version=Contact.version)
+            .execution_options(synchronize_session=False)
+        )
+    return db.session.scalar(
+        select(Contact).where(*owned).options(*CONTACT_RELATIONS).with_for_update()
+    )
 
 
 def _conflict(message: str) -> InvalidInput:
