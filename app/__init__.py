@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.config import config_for, database_url
 from app.connection_health import drop_dead_connections
 from app.extensions import cors, db, jwt, limiter, migrate
-from app.http_limits import init_http_limits, limit_per_address
+from app.http_limits import error_body, init_http_limits, limit_per_address
 from app.no_sessions import NoSessions
 from app.read_connection import init_read_connections
 from app.request_id import init_request_ids
@@ -137,9 +137,7 @@ def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
         f"The request body is larger than the limit of {limit} bytes "
         "(MAX_CONTENT_LENGTH)."
     )
-    return {
-        "errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]
-    }, 413
+    return error_body(message), 413
 
 
 def register_graphql(app: Flask) -> None:

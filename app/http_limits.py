@@ -38,11 +38,18 @@ def too_many_requests(
         "Too many requests from this address; "
         f"try again in {retry_after} seconds (RATELIMIT_PER_IP)."
     )
-    error = {
-        "message": message,
-        "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
+    body = error_body(message, "RATE_LIMITED", retryAfter=retry_after)
+    return body, 429, {"Retry-After": str(retry_after)}
+
+
+def error_body(
+    message: str, code: str = "BAD_USER_INPUT", **extensions: object
+) -> dict[str, Any]:
+    """The body of a refusal made before any GraphQL runs (a request too
+    large, too frequent or unreadable): one error in the contract's shape."""
+    return {
+        "errors": [{"message": message, "extensions": {"code": code, **extensions}}]
     }
-    return {"errors": [error]}, 429, {"Retry-After": str(retry_after)}
 
 
 def init_http_limits(app: Flask) -> None:
