@@ -9,17 +9,17 @@ from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, User
 from app.services import passwords, tokens
-from app.services.text import clean_email, clean_text, unusable_characters
+from app.services.text import (
+    clean_email,
+    clean_text,
+    email_key,
+    unusable_characters,
+)
 from app.services.transaction import transactional
 
 NAME_MAX_LENGTH = 100
 EMAIL_FIELD = ("input", "email")
 PASSWORD_FIELD = ("input", "password")
-
-
-def email_key(email: str) -> str:
-    """The form an account email is unique in and looked up by."""
-    return email.strip().casefold()
 
 
 @transactional

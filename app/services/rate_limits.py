@@ -38,7 +38,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import RateLimited
-from app.services.auth import email_key
+from app.services.text import email_key
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """Cleaning and length rules shared by every text input."""
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -56,14 +57,35 @@ def required_unless_reported(
         errors.append(FieldError(path, message, UserErrorCode.REQUIRED))
 
 
+def normalized_email(value: str) -> str:
+    """`value` in the one form an address is stored in: checked for syntax
+    (no DNS lookups), its domain IDNA-decoded (`xn--bcher-kva` is `bücher`)
+    and lower-cased, the whole in Unicode NFC. Raises EmailNotValidError."""
+    return validate_email(value, check_deliverability=False).normalized
+
+
+def email_key(raw: str) -> str:
+    """The form in which every spelling of one address is equal, which an
+    account's email is unique in and looked up by (register, login, rate
+    limits): the normalised address, case-folded. A string that is no
+    address is only trimmed and case-folded, and so finds no account."""
+    value = raw.strip()
+    try:
+        value = normalized_email(value)
+    except EmailNotValidError:
+        pass
+    return unicodedata.normalize("NFC", value.casefold())
+
+
 def clean_email(raw: str, path: Path, errors: list[FieldError]) -> str | None:
-    """`raw` checked for syntax (no DNS lookups), with its domain lower-cased."""
+    """`raw` trimmed and normalised (`normalized_email`), or None with the
+    problem recorded in `errors`."""
     value = clean_text(raw, path, EMAIL_MAX_LENGTH, errors)
     if value is None:
         required_unless_reported(path, "Enter an email address.", errors)
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return normalized_email(value)
     except EmailNotValidError as error:
         errors.append(FieldError(path, str(error), UserErrorCode.INVALID))
         return None

@@ -445,6 +445,38 @@ def test_login_ignores_the_case_of_the_email(
     }
 
 
+# One address, spelt several ways: a domain in punycode or in Unicode, and a
+# local part composed (NFC) or decomposed (NFD).
+PUNYCODE = "user@xn--bcher-kva.example"
+UNICODE_DOMAIN = "User@B\u00dcCHER.example"
+NFC = "jos\u00e9@example.com"
+NFD = "jose\u0301@example.com"
+SPELLINGS = [
+    pytest.param(PUNYCODE, "user@b\u00fccher.example", PUNYCODE, id="punycode"),
+    pytest.param(PUNYCODE, "user@b\u00fccher.example", UNICODE_DOMAIN, id="idna"),
+    pytest.param(UNICODE_DOMAIN, "User@b\u00fccher.example", PUNYCODE, id="unicode"),
+    pytest.param(NFD, NFC, NFD, id="nfd"),
+    pytest.param(NFD, NFC, NFC, id="nfd-then-nfc"),
+    pytest.param(NFC, NFC, NFD, id="nfc-then-nfd"),
+]
+
+
+@pytest.mark.parametrize(("registered", "stored", "other_spelling"), SPELLINGS)
+def test_login_and_register_read_an_email_alike_however_it_is_spelt(
+    app: Flask, gql: GraphQL, registered: str, stored: str, other_spelling: str
+) -> None:
+    assert without_tokens(register(gql, registered, name="Ada")) == signed_in(
+        stored, "Ada"
+    )
+
+    for spelling in (registered, other_spelling):
+        assert without_tokens(login(gql, spelling)) == signed_in(stored, "Ada")
+    assert register(gql, other_spelling, "another fine passphrase") == refused(
+        user_error(EMAIL, "TAKEN", "An account with this email already exists.")
+    )
+    assert count(app, User) == 1
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [

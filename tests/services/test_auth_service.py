@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, User
-from app.services import auth, passwords, tokens
+from app.services import auth, passwords, text, tokens
 from tests.conftest import DEFAULT_PASSWORD
 
 WRONG_CREDENTIALS = FieldError(
@@ -117,10 +117,17 @@ def test_register_turns_a_lost_race_for_the_email_into_taken(
         (" Ada.Lovelace@Example.COM ", "ada.lovelace@example.com"),
         ("STRASSE@example.de", "strasse@example.de"),
         ("Straße@example.de", "strasse@example.de"),
+        ("user@xn--bcher-kva.example", "user@bücher.example"),
+        ("USER@BÜCHER.EXAMPLE", "user@bücher.example"),
+        ("jose\u0301@example.com", "jos\u00e9@example.com"),
+        (" No Address ", "no address"),
+        ("JOSE\u0301", "jos\u00e9"),
     ],
 )
-def test_email_key_ignores_case_and_surrounding_space(email: str, key: str) -> None:
-    assert auth.email_key(email) == key
+def test_email_key_ignores_case_spelling_and_surrounding_space(
+    email: str, key: str
+) -> None:
+    assert text.email_key(email) == key
 
 
 @pytest.mark.parametrize(
