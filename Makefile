@@ -8,6 +8,8 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 SEED_ARGS ?=
 SERVE_PORT ?= 8000
+PROXY_PORT ?= 8080
+NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
 BENCH_ARGS ?=
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -17,7 +19,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 FLASK := $(BIN)/flask --app run
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve seed bench test schema schema-diff graphiql-assets format typecheck coverage clean
+.PHONY: help run serve proxy seed bench test schema schema-diff graphiql-assets format typecheck coverage clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -30,6 +32,16 @@ run: $(VENV)/.installed-runtime .env ## Migrate the database, serve on 127.0.0.1
 serve: $(VENV)/.installed-runtime .env ## Migrate, then serve with gunicorn in production config on 127.0.0.1:SERVE_PORT (8000), JSON logs
 	APP_ENV=production $(FLASK) db upgrade
 	APP_ENV=production PORT=$(SERVE_PORT) $(BIN)/gunicorn -c gunicorn.conf.py run:app
+
+# The shipped deployment is nginx in front of gunicorn (README, "Production"):
+# run `make serve` and `make proxy` side by side. Settings: deploy/render_nginx.py.
+proxy: $(VENV)/.installed-runtime ## nginx (deploy/nginx.conf) on 127.0.0.1:PROXY_PORT (8080) in front of `make serve`; needs nginx
+	@[ -x "$(NGINX)" ] || { echo "error: nginx is needed: apt-get install -y nginx" >&2; exit 1; }
+	mkdir -p instance/nginx
+	NGINX_LISTEN=127.0.0.1:$(PROXY_PORT) NGINX_UPSTREAM=127.0.0.1:$(SERVE_PORT) \
+		NGINX_RUN_DIR=$(CURDIR)/instance/nginx NGINX_USER=$$(id -un) \
+		$(BIN)/python -m deploy.render_nginx > instance/nginx/nginx.conf
+	$(NGINX) -e stderr -c $(CURDIR)/instance/nginx/nginx.conf
 
 seed: $(VENV)/.installed-runtime .env ## Migrate, then add demo users and contacts (SEED_ARGS="--users 5 --contacts 1000 --seed 1")
 	$(FLASK) db upgrade

@@ -32,6 +32,7 @@ import pytest
 import redis
 
 from app import create_app
+from app.config import ProductionConfig
 from app.extensions import db
 from tests.test_gunicorn import CONFIG, GUNICORN, ROOT, SECRETS, free_port
 
@@ -303,7 +304,10 @@ def nginx(
         )
     )
     log = directory / "nginx.out"
-    with log.open("wb") as out:
+    # Append mode: nginx reopens /dev/stdout for its access lines and writes
+    # errors to the inherited descriptor; without O_APPEND on both, each
+    # writes at its own offset and overwrites the other's lines.
+    with log.open("ab") as out:
         process = subprocess.Popen(
             [binary, "-e", "stderr", "-c", str(config)],
             stdout=out,
@@ -491,3 +495,142 @@ def wait_until_healthy_again(port: int) -> None:
         except OSError:
             time.sleep(0.2)
     pytest.fail("gunicorn did not recover after the slow clients went away")
+
+
+def test_nginx_refuses_a_body_over_the_limit_as_the_app_does(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """client_max_body_size is the app's MAX_CONTENT_LENGTH, and nginx's 413
+    is the app's, byte for byte; a body at the limit still reaches the app."""
+    limit = ProductionConfig.MAX_CONTENT_LENGTH
+    query = b'{"query": "{ __typename }"}'
+    at_limit = query[:-1] + b" " * (limit - len(query)) + b"}"
+    over = at_limit + b" "
+    direct = request(backend.port, "POST", "/graphql", over, source="127.0.0.3")
+
+    with nginx(backend, tmp_path / "nginx") as (port, log):
+        refused = request(port, "POST", "/graphql", over, source="127.0.0.3")
+        served = request(port, "POST", "/graphql", at_limit, source="127.0.0.3")
+        time.sleep(0.2)  # nginx writes its access line after the answer
+
+    upstream = {line["status"]: line["upstream_ms"] for line in access_lines(log)}
+    assert (direct.status, refused.status) == (413, 413)
+    assert refused.body == direct.body
+    # nginx refused it itself: gunicorn never saw the body.
+    assert upstream.get(413) == "", log.read_text()
+    assert float(upstream[200]) >= 0
+    assert refused.headers["Content-Type"] == "application/json"
+    assert (served.status, served.body) == (200, {"data": {"__typename": "Query"}})
+
+
+def test_request_ids_pass_through_and_nginx_logs_them(
+    backend: Backend, tmp_path: Path
+) -> None:
+    with nginx(backend, tmp_path / "nginx") as (port, log):
+        given = request(port, "GET", "/healthz", headers={"X-Request-ID": "slow-rid-1"})
+        made = request(port, "GET", "/healthz")
+        time.sleep(0.2)  # nginx writes its access line after the answer
+
+    lines = access_lines(log)
+    logged = [line["request_id"] for line in lines if line["path"] == "/healthz"]
+    assert given.headers["X-Request-ID"] == "slow-rid-1"
+    # No id given: nginx makes one, and the app answers with that same one.
+    assert made.headers["X-Request-ID"] in logged
+    assert "slow-rid-1" in logged
+    assert all(line["client"] == "127.0.0.1" for line in lines)
+
+
+def access_lines(log: Path) -> list[dict[str, Any]]:
+    """nginx's access lines (JSON) in its output, without its error lines."""
+    lines = log.read_text().splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def test_the_app_sees_the_client_address_through_nginx(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """RATELIMIT_PER_IP counts each client, not nginx's one address, and a
+    forged X-Forwarded-For does not get a client a fresh count."""
+    if backend.redis_url is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Redis tests: set TEST_REDIS_URL")
+        pytest.skip("two workers count one address alike only through Redis")
+    with nginx(backend, tmp_path / "nginx") as (port, _):
+        statuses = [
+            graphql(port, "{ __typename }", source="127.0.0.4").status
+            for _ in range(limit_count(PER_ADDRESS) + 1)
+        ]
+        other = graphql(port, "{ __typename }", source="127.0.0.5")
+        forged = request(
+            port,
+            "POST",
+            "/graphql",
+            {"query": "{ __typename }"},
+            {"X-Forwarded-For": "203.0.113.7"},
+            source="127.0.0.4",
+        )
+
+    assert statuses[-2:] == [200, 429]
+    assert other.status == 200
+    assert forged.status == 429
+
+
+def limit_count(limit: str) -> int:
+    """The N of an "N/period" limit."""
+    return int(limit.split("/")[0])
+
+
+def test_nginx_drops_connections_that_stop_sending(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """The header must arrive within NGINX_CLIENT_HEADER_TIMEOUT and the
+    body keep coming within NGINX_CLIENT_BODY_TIMEOUT."""
+    with nginx(
+        backend,
+        tmp_path / "nginx",
+        NGINX_CLIENT_HEADER_TIMEOUT="1s",
+        NGINX_CLIENT_BODY_TIMEOUT="1s",
+    ) as (port, _):
+        idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+        idle.sendall(PARTIAL_HEADER)
+        stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
+        stalled.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+        )
+        started = time.monotonic()
+        with idle, stalled:
+            # Closed without an answer: the recv sees the end of the stream.
+            assert (idle.recv(1024), stalled.recv(1024)) == (b"", b"")
+        waited = time.monotonic() - started
+
+    assert waited < 4
+
+
+def test_nginx_bounds_requests_in_progress_per_address(
+    backend: Backend, tmp_path: Path
+) -> None:
+    with nginx(backend, tmp_path / "nginx", NGINX_CONN_PER_ADDRESS="2") as (port, _):
+        stalled = [
+            socket.create_connection(
+                ("127.0.0.1", port), source_address=("127.0.0.6", 0)
+            )
+            for _ in range(2)
+        ]
+        for sock in stalled:
+            sock.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+            )
+        time.sleep(0.2)
+        try:
+            third = graphql(port, "{ __typename }", source="127.0.0.6")
+            elsewhere = graphql(port, "{ __typename }", source="127.0.0.7")
+        finally:
+            for sock in stalled:
+                sock.close()
+
+    assert (third.status, third.headers["Retry-After"]) == (429, "1")
+    assert third.body["errors"][0]["extensions"] == {
+        "code": "RATE_LIMITED",
+        "retryAfter": 1,
+    }
+    assert elsewhere.status == 200
