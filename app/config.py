@@ -65,6 +65,7 @@ LIMITS = {
     "MAX_QUERY_ALIASES": 30,
     "MAX_QUERY_DIRECTIVES": 50,
     "MAX_VALIDATION_ERRORS": 10,
+    "MAX_VARIABLES_DEPTH": 32,  # levels of lists and objects in `variables`
     "MAX_QUERY_COST": 1000,  # nodes: page sizes multiplied down each path
 }
 
@@ -127,6 +128,9 @@ class Config:
         "MAX_VALIDATION_ERRORS", LIMITS["MAX_VALIDATION_ERRORS"]
     )
     MAX_QUERY_COST = env_int("MAX_QUERY_COST", LIMITS["MAX_QUERY_COST"])
+    MAX_VARIABLES_DEPTH = env_int(
+        "MAX_VARIABLES_DEPTH", LIMITS["MAX_VARIABLES_DEPTH"]
+    )
     GRAPHQL_DOCUMENT_CACHE_SIZE = env_int(
         "GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE
     )
@@ -216,6 +220,7 @@ class TestingConfig(Config):
     MAX_QUERY_DIRECTIVES = LIMITS["MAX_QUERY_DIRECTIVES"]
     MAX_VALIDATION_ERRORS = LIMITS["MAX_VALIDATION_ERRORS"]
     MAX_QUERY_COST = LIMITS["MAX_QUERY_COST"]
+    MAX_VARIABLES_DEPTH = LIMITS["MAX_VARIABLES_DEPTH"]
     # Cheap hashing keeps the suite fast; production cost is tested separately.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 8

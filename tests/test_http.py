@@ -318,7 +318,12 @@ def test_what_orjson_refuses_is_encoded_by_the_standard_library(app: Flask) -> N
 
 
 TYPENAME = {"query": "{ __typename }"}
-SERVED = b'{"data":{"__typename":"Query"}}'
+SERVED = {"data": {"__typename": "Query"}}
+
+
+def refused(message: str) -> dict[str, Any]:
+    """The contract's body for a request refused before GraphQL runs."""
+    return {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
 
 
 @pytest.mark.parametrize(
@@ -332,27 +337,39 @@ SERVED = b'{"data":{"__typename":"Query"}}'
             "application/json",
             {**TYPENAME, "variables": []},
             400,
-            b"The GraphQL operation's `variables` must be an object or null, "
-            b"if provided.",
+            refused(
+                "The GraphQL operation's `variables` must be an object or null, "
+                "if provided."
+            ),
         ),
         (
             None,
             "application/json",
             {"query": 5},
             400,
-            b"The GraphQL operation's `query` must be a string or null, if provided.",
+            refused(
+                "The GraphQL operation's `query` must be a string or null, if provided."
+            ),
         ),
         (
             None,
             "application/json",
             {**TYPENAME, "extensions": 3},
             400,
-            b"The GraphQL operation's `extensions` must be an object or null, "
-            b"if provided.",
+            refused(
+                "The GraphQL operation's `extensions` must be an object or null, "
+                "if provided."
+            ),
         ),
-        (None, "application/json", [TYPENAME], 400, b"Batching is not enabled"),
-        (None, "application/json", {}, 400, b"No GraphQL query found in the request"),
-        (None, "text/plain", TYPENAME, 400, b"Unsupported content type"),
+        (None, "application/json", [TYPENAME], 400, refused("Batching is not enabled")),
+        (
+            None,
+            "application/json",
+            {},
+            400,
+            refused("No GraphQL query found in the request"),
+        ),
+        (None, "text/plain", TYPENAME, 400, refused("Unsupported content type")),
     ],
     ids=[
         "accept-sse",
@@ -372,12 +389,14 @@ def test_request_bodies_are_read_as_strawberry_reads_them(
     content_type: str,
     body: Any,
     status: int,
-    answer: bytes,
+    answer: dict[str, Any],
 ) -> None:
     """The view's shortcut for plain JSON posts (ContactsGraphQLView.
-    parse_http_body) answers as strawberry's own parsing does."""
+    parse_http_body) answers as strawberry's own parsing does, and every
+    refusal is JSON in the contract's shape, not strawberry's plain text."""
     headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
 
     response = client.post("/graphql", data=json.dumps(body), headers=headers)
 
-    assert (response.status_code, response.data) == (status, answer)
+    assert response.mimetype == "application/json"
+    assert (response.status_code, response.get_json()) == (status, answer)

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import sys
 from types import NoneType
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
-from cross_web import FlaskHTTPRequestAdapter, SyncHTTPRequestAdapter
-from flask import Request, Response, render_template
+from cross_web import FlaskHTTPRequestAdapter, HTTPException, SyncHTTPRequestAdapter
+from flask import Request, Response, current_app, render_template
+from flask import request as current_request
+from flask.typing import ResponseReturnValue
 from strawberry.flask.views import GraphQLView
 from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 
+from app.http_limits import error_body
 from app.schema.context import Context
 
 JSON = "application/json"
+UTF8 = frozenset({"utf-8", "utf8"})
+NOT_AN_OPERATION = "The request body must be a JSON object: one GraphQL operation."
 
 
 class RequestBody(FlaskHTTPRequestAdapter):
     @property
     def body(self) -> str:
         """The body as text, read without `request.data`'s look for form
-        fields: strawberry reads the body of JSON requests only."""
-        return self.request.get_data().decode()
+        fields: strawberry reads the body of JSON requests only. JSON is
+        UTF-8 (RFC 8259): another charset or a compressed body is refused
+        (415), and bytes that are not UTF-8 are the client's error (400)."""
+        _check_encoding(self.request.content_encoding, self.content_type)
+        try:
+            return self.request.get_data().decode()
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8.") from None
 
 
 class ContactsGraphQLView(GraphQLView[Context, None]):
@@ -31,25 +44,60 @@ class ContactsGraphQLView(GraphQLView[Context, None]):
         self, request: SyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         """strawberry's, with a shortcut for what frontends send: a POST of
-        `application/json` (no parameters) holding one operation, with an
-        `Accept` that cannot ask for a stream. strawberry parses the content
-        type and looks for a streaming transport first: more work than the
-        rest of a small query. Anything else takes strawberry's own path,
-        errors included."""
-        if (
-            request.method == "POST"
-            and request.content_type == JSON
-            and not _may_ask_for_a_stream(request.headers.get("Accept", ""))
-        ):
-            data = self.parse_json(request.body)
-            if _is_one_operation(data):
-                return GraphQLRequestData(
-                    query=data.get("query"),
-                    variables=data.get("variables"),
-                    operation_name=data.get("operationName"),
-                    extensions=data.get("extensions"),
-                )
-        return super().parse_http_body(request)
+        JSON holding one operation, with an `Accept` that cannot ask for a
+        stream. strawberry parses the content type and looks for a streaming
+        transport first: more work than the rest of a small query. Anything
+        else takes strawberry's own path, errors included, except JSON that
+        is not an object or a list (strawberry would call `.get` on it).
+        Either way, variables nested past MAX_VARIABLES_DEPTH are refused
+        before graphql-core walks them."""
+        operation = self._read_post(request) or super().parse_http_body(request)
+        for one in operation if isinstance(operation, list) else (operation,):
+            _check_nesting("variables", one.variables)
+            _check_nesting("extensions", one.extensions)
+        return operation
+
+    def _read_post(self, request: SyncHTTPRequestAdapter) -> GraphQLRequestData | None:
+        """The operation of a JSON POST by the shortcut, None for strawberry."""
+        if request.method != "POST" or not _reads_as_json(request.content_type):
+            return None
+        data = self.parse_json(request.body)
+        if type(data) is not dict and type(data) is not list:
+            raise HTTPException(400, NOT_AN_OPERATION)
+        if _may_ask_for_a_stream(request.headers.get("Accept", "")):
+            return None
+        if not _is_one_operation(data):
+            return None
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+        )
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """strawberry's, where JSON the standard decoder cannot take is the
+        client's error too: nesting past the recursion limit, or an integer
+        of more digits than int() reads (sys.get_int_max_str_digits)."""
+        try:
+            return super().parse_json(data)
+        except RecursionError:
+            raise HTTPException(
+                400, "The request body is nested too deeply to read."
+            ) from None
+        except ValueError:  # strawberry has made JSONDecodeError a 400 already
+            digits = sys.get_int_max_str_digits()
+            raise HTTPException(
+                400, f"The request body holds a number of more than {digits} digits."
+            ) from None
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        """strawberry's, with its refusals (an unreadable body, a batch, a
+        mutation over GET, …) in the contract's JSON shape, not plain text."""
+        try:
+            return self.run(request=current_request)
+        except HTTPException as error:
+            return error_body(error.reason), error.status_code
 
     def get_context(self, request: Request, response: Response) -> Context:
         return Context(request=request, response=response)
@@ -76,11 +124,56 @@ def _may_ask_for_a_stream(accept: str) -> bool:
     return "multipart" in accept or "event-stream" in accept
 
 
-def _is_one_operation(data: Any) -> bool:
+def _is_one_operation(data: object) -> TypeGuard[dict[str, Any]]:
     """A JSON object whose members are of the types strawberry accepts."""
     return (
         type(data) is dict
         and isinstance(data.get("query"), (str, NoneType))
         and isinstance(data.get("variables"), (dict, NoneType))
         and isinstance(data.get("extensions"), (dict, NoneType))
+    )
+
+
+def _reads_as_json(content_type: str | None) -> bool:
+    """Whether strawberry reads a body of this `Content-Type` as JSON; plain
+    `application/json` without parsing the header."""
+    if content_type == JSON:
+        return True
+    return "application/json" in parse_content_type(content_type or "")[0]
+
+
+def _check_encoding(content_encoding: str | None, content_type: str | None) -> None:
+    """415 for a body that is compressed or declared in a charset other than
+    UTF-8: read as UTF-8 it would be garbage, or a UnicodeDecodeError."""
+    if content_encoding and content_encoding.lower() != "identity":
+        raise HTTPException(
+            415,
+            f"Content-Encoding {content_encoding} is not accepted; "
+            "send the body uncompressed.",
+        )
+    if content_type == JSON:
+        return
+    charset = parse_content_type(content_type or "")[1].get("charset", "utf-8")
+    if charset.lower() not in UTF8:
+        raise HTTPException(415, f"The request body must be UTF-8, not {charset}.")
+
+
+def _check_nesting(member: str, value: object) -> None:
+    """400 when `value` nests lists and objects more than MAX_VARIABLES_DEPTH
+    levels deep (itself the first). Level by level, without recursion, so
+    that no depth can exhaust the stack here."""
+    limit: int = current_app.config["MAX_VARIABLES_DEPTH"]
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return
+    raise HTTPException(
+        400,
+        f"`{member}` are nested deeper than {limit} levels (MAX_VARIABLES_DEPTH).",
     )
