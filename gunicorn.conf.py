@@ -12,6 +12,14 @@ Every value can be overridden from the environment or the command line
     GUNICORN_THREADS threads per worker; above 1 the gthread worker is used
     GUNICORN_TIMEOUT seconds a worker may spend on one request; default 30
 
+Clients never reach these workers directly: nginx (deploy/nginx.conf,
+`make proxy`) reads each request whole before passing it on. A sync worker
+reads its request itself, so without it a client that sends a request slowly,
+or part of one and then nothing, holds a worker for as long as it likes: two
+such connections stop two workers (tests/test_slow_clients.py). gthread is
+no cure (a thread still blocks reading a slow body). Behind nginx, set
+TRUSTED_PROXY_COUNT=1 so the app sees the client's address.
+
 Logs: everything goes to standard output through the app's handler
 (app/logging_setup.py), JSON lines when APP_ENV=production (or
 LOG_FORMAT=json), text otherwise, gunicorn's own lines included. The access
