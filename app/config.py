@@ -233,6 +233,9 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     LOG_FORMAT = env_str("LOG_FORMAT", "json")
     HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 60 * 60)
+    # No default: memory:// counts per worker, so several workers would each
+    # allow the full limit. The operator names the store (`validate`).
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI")
 
     @staticmethod
     def validate(settings: Mapping[str, Any]) -> None:
@@ -242,6 +245,12 @@ class ProductionConfig(Config):
         if "*" in settings["CORS_ORIGINS"]:
             raise RuntimeError(
                 "CORS_ORIGINS must list the allowed origins, not '*', in production"
+            )
+        if not settings["RATELIMIT_STORAGE_URI"]:
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI must be set in production: "
+                "redis://host:port/db, which every worker shares, or memory:// "
+                "for a single worker only (each process counts on its own)"
             )
 
 

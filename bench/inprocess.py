@@ -29,6 +29,7 @@ def production_app(database_url: str, env: Mapping[str, str]) -> Flask:
             "SECRET_KEY": env["SECRET_KEY"],
             "JWT_SECRET_KEY": env["JWT_SECRET_KEY"],
             "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",  # required; unused when off
         },
     )
 

@@ -93,6 +93,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "JWT_SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
         "RATELIMIT_ENABLED": "false",
+        "RATELIMIT_STORAGE_URI": "memory://",  # required; unused when off
         "PYTHONPATH": str(ROOT),
     }
     env.pop("LOG_FORMAT", None)

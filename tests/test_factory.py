@@ -3,6 +3,9 @@ production makes before it starts."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from app.config import database_url
 from app.extensions import db
 
 GOOD_SECRET = "x" * 48
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -187,6 +191,63 @@ def test_every_environment_refuses_a_token_lifetime_that_is_not_positive(
 def test_production_refuses_a_wildcard_cors_origin(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match=r"^CORS_ORIGINS must list"):
         production_app(tmp_path, CORS_ORIGINS=["*"])
+
+
+def test_production_refuses_a_rate_limit_store_left_unset(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"^RATELIMIT_STORAGE_URI must be set"):
+        production_app(tmp_path, RATELIMIT_STORAGE_URI="")
+
+
+@pytest.mark.parametrize("uri", ["memory://", "redis://127.0.0.1:6379/0"])
+def test_production_starts_with_a_rate_limit_store_set_on_purpose(
+    tmp_path: Path, uri: str
+) -> None:
+    app = production_app(tmp_path, RATELIMIT_STORAGE_URI=uri)
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == uri
+
+
+START_UP = "from app import create_app; create_app('production'); print('started')"
+
+
+@pytest.mark.parametrize(
+    ("environment", "started"),
+    [({}, False), ({"RATELIMIT_STORAGE_URI": "memory://"}, True)],
+    ids=["unset", "memory-on-purpose"],
+)
+def test_production_start_up_needs_the_rate_limit_store_named(
+    tmp_path: Path, environment: dict[str, str], started: bool
+) -> None:
+    """In a process of its own, as gunicorn starts it: a variable left out
+    of the environment (and of .env: `-c` reads the .env of the working
+    directory, here an empty one) is not the per-process default."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name != "RATELIMIT_STORAGE_URI"
+    }
+    env.update(
+        APP_ENV="production",
+        SECRET_KEY=GOOD_SECRET,
+        JWT_SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL=sqlite_url(tmp_path),
+        PYTHONPATH=str(ROOT),
+        **environment,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", START_UP],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    if started:
+        assert (done.returncode, done.stdout) == (0, "started\n"), done.stderr
+    else:
+        assert done.returncode != 0
+        assert "RuntimeError: RATELIMIT_STORAGE_URI must be set" in done.stderr
 
 
 def test_the_api_keeps_no_cookie_session(tmp_path: Path) -> None:
