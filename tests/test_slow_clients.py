@@ -37,7 +37,7 @@ from app.extensions import db
 from tests.test_gunicorn import CONFIG, GUNICORN, ROOT, SECRETS, free_port
 
 NGINX_SKIP_REASON = (
-    "the slow-client tests run the shipped nginx config: "
+    "nginx runs the shipped deployment (deploy/nginx.conf): "
     "apt-get install nginx (Debian's package)"
 )
 # Past this, an answer is too slow: the bar the issue sets.
@@ -45,8 +45,9 @@ PROMPT = 1.0
 IDLE_CONNECTIONS = 50
 DRIBBLING_CONNECTIONS = 50
 DRIBBLE_EVERY = 2.0
-# Long enough to see two dribbled bytes pass, short of the test config's
-# header timeout, so every slow connection is still open at the end.
+# Long enough to see two dribbled bytes pass, short of the shipped
+# NGINX_CLIENT_HEADER_TIMEOUT (10 s), so every slow connection is still open
+# at the end.
 MEASURE_FOR = 5.0
 PER_ADDRESS = "40/minute"
 PARTIAL_HEADER = b"POST /graphql HTTP/1.1\r\nHost: x\r\n"
@@ -298,6 +299,7 @@ def nginx(
                 # Workers as this user: a root-run nginx could not write
                 # its buffers under a private tmp_path as www-data.
                 "NGINX_USER": getpass.getuser(),
+                # One event loop holds every slow client: the hardest case.
                 "NGINX_WORKER_PROCESSES": "1",
                 **settings,
             }
@@ -449,13 +451,7 @@ def probes(port: int, token: str) -> dict[str, Callable[[], Answer]]:
 def test_the_deployment_answers_promptly_under_slow_clients(
     backend: Backend, tmp_path: Path
 ) -> None:
-    with nginx(
-        backend,
-        tmp_path / "nginx",
-        # Longer than the test: nginx holds every slow connection throughout.
-        NGINX_CLIENT_HEADER_TIMEOUT="30s",
-        NGINX_CLIENT_BODY_TIMEOUT="30s",
-    ) as (port, _):
+    with nginx(backend, tmp_path / "nginx") as (port, _):
         token = register(port, source="127.0.0.2")
         created = graphql(
             port, CREATE, {"input": {"firstName": "Ada"}}, token, "127.0.0.2"
