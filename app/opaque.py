@@ -1,5 +1,6 @@
 """Opaque strings for clients (global IDs, cursors): URL-safe base64 of
-UTF-8 text, without padding, decoded strictly."""
+UTF-8 text, without padding, decoded strictly: only the spelling `encode`
+gives is read, so that one value has one opaque string."""
 
 import base64
 import binascii
@@ -7,8 +8,8 @@ import re
 
 # Python's base64 decoder skips characters outside the alphabet, so
 # "<id>\0" or "<cur sor>" would decode as the valid value: only the alphabet
-# itself (and optional padding) is accepted.
-BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+# itself is accepted (`encode` writes no padding).
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # base64's alphabet to the URL-safe one: what urlsafe_b64encode does, less
@@ -31,11 +32,18 @@ def encode_bytes(data: bytes) -> str:
 
 
 def decode(opaque: str) -> str:
-    """The text `encode` made `opaque` from; ValueError if it is not one."""
+    """The text `encode` made `opaque` from; ValueError if it is not one.
+    Other spellings of the same bytes (padding, or set bits in the last
+    character's unused low bits) are refused too: with them, one object
+    would answer to several IDs."""
     if not BASE64URL.fullmatch(opaque):
         raise ValueError("not URL-safe base64")
     padded = opaque + "=" * (-len(opaque) % 4)
     try:
-        return base64.urlsafe_b64decode(padded).decode()
+        data = base64.urlsafe_b64decode(padded)
+        text = data.decode()
     except (binascii.Error, UnicodeDecodeError) as error:
         raise ValueError("not URL-safe base64 of UTF-8 text") from error
+    if encode_bytes(data) != opaque:
+        raise ValueError("not the canonical spelling")
+    return text

@@ -6,6 +6,11 @@ from app import opaque
 from app.errors import BadUserInput
 
 NODE_TYPES = frozenset({"User", "Contact", "Tag"})
+# Digits of the largest key a 64-bit column holds. A longer number names no
+# row, and int() refuses one of over 4,300 digits (ValueError): it stands
+# for BEYOND_EVERY_PK, which every look-up finds missing.
+PK_DIGITS = len(str(2**63 - 1))
+BEYOND_EVERY_PK = 2**63
 
 
 @lru_cache(maxsize=4096)
@@ -16,14 +21,20 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 def from_global_id(global_id: str, argument: str = "id") -> tuple[str, int]:
     """The (type name, primary key) an ID stands for; BAD_USER_INPUT if it is
-    not one of ours."""
+    not one of ours, spelt as `to_global_id` spells it (opaque.decode
+    refuses other spellings of the same text)."""
     try:
         type_name, _, raw_pk = opaque.decode(global_id).partition(":")
     except ValueError:
         type_name, raw_pk = "", ""
-    if type_name in NODE_TYPES and raw_pk.isascii() and raw_pk.isdigit():
-        return type_name, int(raw_pk)
+    if type_name in NODE_TYPES and _is_canonical_number(raw_pk):
+        return type_name, int(raw_pk) if len(raw_pk) <= PK_DIGITS else BEYOND_EVERY_PK
     raise BadUserInput(f"`{argument}` is not a valid ID.")
+
+
+def _is_canonical_number(text: str) -> bool:
+    """ASCII digits as str(int) writes them: no sign, no leading zero."""
+    return text.isascii() and text.isdigit() and (text[0] != "0" or text == "0")
 
 
 def pk_of(global_id: str, type_name: str, argument: str = "id") -> int | None:

@@ -47,6 +47,7 @@ from app.services.contact_rows import (
     page_columns,
     with_relations,
 )
+from app.services.contacts import MAX_ID
 from app.services.text import unusable_characters
 
 DEFAULT_PAGE_SIZE = 20
@@ -54,7 +55,6 @@ MAX_PAGE_SIZE = 100
 FILTER_TEXT_MAX_LENGTH = 200
 PHONE_LIKE = re.compile(r"^[\d\s()+./-]+$")
 MIN_PHONE_DIGITS = 3
-MAX_ROW_ID = 2**63 - 1  # the largest id a 64-bit integer column holds
 
 
 class OrderField(Enum):
@@ -136,14 +136,15 @@ class Cursor:
         try:
             name, raw_key, row_id = json.loads(opaque.decode(encoded))
             cursor_order = OrderField(name)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
+            # RecursionError: JSON nested past the recursion limit.
             raise invalid from None
         if cursor_order is not order:
             raise BadUserInput(
                 f"`{argument}` is a cursor for another orderBy; start again without it."
             )
         key = _cursor_key(raw_key, order)
-        if key is None or type(row_id) is not int or not 0 < row_id <= MAX_ROW_ID:
+        if key is None or type(row_id) is not int or not 0 < row_id <= MAX_ID:
             raise invalid
         return cls(order, key, row_id)
 
@@ -177,9 +178,10 @@ def cursors_of(records: list[ContactRecord], order: OrderField) -> list[str]:
 
 def _cursor_key(raw: Any, order: OrderField) -> str | datetime | None:
     """The sort key a cursor carries, or None when no row could have it: text
-    without NUL (PostgreSQL refuses NUL), or an aware time that UTC can hold.
-    Values a database would choke on must be BAD_USER_INPUT, not a crash."""
-    if not isinstance(raw, str) or "\x00" in raw:
+    a database can take (no NUL, no lone surrogate: `unusable_characters`),
+    or an aware time that UTC can hold. Values a database would choke on
+    must be BAD_USER_INPUT, not a crash."""
+    if not isinstance(raw, str) or unusable_characters(raw) is not None:
         return None
     if not order.is_time:
         return raw
