@@ -13,7 +13,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.config import config_for, database_url
 from app.connection_health import drop_dead_connections
-from app.extensions import cors, db, jwt, limiter, migrate
+from app.cors import init_cors
+from app.extensions import db, jwt, limiter, migrate
 from app.http_limits import error_body, init_http_limits, limit_per_address
 from app.no_sessions import NoSessions
 from app.read_connection import init_read_connections
@@ -84,13 +85,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     jwt.init_app(app)
-    cors.init_app(
-        app,
-        resources={r"/graphql": {"origins": app.config["CORS_ORIGINS"]}},
-        allow_headers=["Authorization", "Content-Type"],
-        methods=["GET", "POST", "OPTIONS"],
-        max_age=600,
-    )
+    init_cors(app)
     limiter.init_app(app)
     init_http_limits(app)
     init_rate_limits(app)
