@@ -17,8 +17,8 @@ from typing import Any, cast
 
 import jwt as pyjwt
 from flask import Flask, current_app
-from flask_jwt_extended import create_access_token, create_refresh_token
-from flask_jwt_extended.config import config as jwt_config
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import CursorResult, Executable, bindparam, delete, select, update
 
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
@@ -90,25 +90,17 @@ def _issue(user: User, session: AuthSession) -> IssuedTokens:
 
 def _verified_claims(encoded: str, *, allow_expired: bool = False) -> dict[str, Any]:
     """The claims of a token that Flask-JWT-Extended's settings (key,
-    algorithms, leeway, audience, issuer) accept, decoded once.
+    algorithms, leeway, audience, issuer) accept.
 
-    Its `decode_token` decodes every token twice, first unverified for a
-    key callback this app does not use: a cost on every request.
+    Raises `pyjwt.ExpiredSignatureError` for an expired token and
+    `pyjwt.InvalidTokenError` for anything else wrong with it.
     """
-    audience = jwt_config.decode_audience
-    return pyjwt.decode(
-        encoded,
-        jwt_config.decode_key,
-        algorithms=jwt_config.decode_algorithms,
-        audience=audience,
-        issuer=jwt_config.decode_issuer,
-        leeway=jwt_config.leeway,
-        options={
-            "verify_aud": audience is not None,
-            "verify_exp": not allow_expired,
-            "verify_sub": jwt_config.verify_sub,
-        },
-    )
+    if not encoded.isascii():  # PyJWT fails on lone surrogates otherwise
+        raise pyjwt.InvalidTokenError("not a JWT")
+    try:
+        return decode_token(encoded, allow_expired=allow_expired)
+    except JWTExtendedException as error:  # a claim the extension requires
+        raise pyjwt.InvalidTokenError(str(error)) from error
 
 
 def _decode(encoded: str, token_type: str) -> dict[str, Any]:
@@ -138,7 +130,7 @@ def init_token_cache(app: Flask) -> None:
     )
 
 
-def _access_claims(encoded: str) -> dict[str, Any]:
+def access_claims(encoded: str) -> dict[str, Any]:
     """`_decode(encoded, "access")`, verified once per worker.
 
     A client sends the same access token with every request until it
@@ -161,8 +153,9 @@ def _access_claims(encoded: str) -> dict[str, Any]:
 
 
 def _has_expired(claims: dict[str, Any]) -> bool:
-    """PyJWT's own test of `exp` (an integer, once the token was verified)."""
-    leeway = jwt_config.leeway
+    """PyJWT's own test of `exp` (an integer, once the token was verified),
+    with Flask-JWT-Extended's leeway."""
+    leeway = current_app.config["JWT_DECODE_LEEWAY"]
     if isinstance(leeway, timedelta):
         leeway = leeway.total_seconds()
     return "exp" in claims and int(claims["exp"]) <= time.time() - leeway
@@ -195,7 +188,7 @@ def authenticate(encoded: str) -> tuple[Viewer, str]:
     deleted.
     """
     try:
-        claims = _access_claims(encoded)
+        claims = access_claims(encoded)
     except pyjwt.ExpiredSignatureError:
         raise NotAuthenticated.expired() from None
     except ValueError:
@@ -262,8 +255,6 @@ def session_of_refresh_token(encoded: str) -> AuthSession | None:
     """The session a refresh token belongs to, even when it has expired
     (logging out with an expired token is harmless and should succeed)."""
     try:
-        if not encoded.isascii():  # pyjwt fails on lone surrogates otherwise
-            raise pyjwt.InvalidTokenError("not a JWT")
         claims = _verified_claims(encoded, allow_expired=True)
     except pyjwt.InvalidTokenError:
         raise _invalid_refresh_token("The refresh token is invalid.") from None
