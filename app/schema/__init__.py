@@ -20,6 +20,7 @@ from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
 from app.schema.executor import FastExecutor
 from app.schema.limits import Limits, QueryLimits
+from app.schema.literals import LongIntegers
 from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
 
@@ -43,6 +44,7 @@ def build_schema(settings: Mapping[str, Any] | None = None) -> strawberry.Schema
     cache_size = settings.get("GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE)
     extensions: list[Callable[[], SchemaExtension]] = [
         partial(ErrorCodes, mask=settings.get("MASK_ERRORS", True)),
+        LongIntegers,  # before QueryLimits validates
         partial(
             QueryLimits,
             limits=Limits.from_settings(settings),
