@@ -393,6 +393,25 @@ def error_codes_of(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["userErrors"]]
 
 
+def send_together(
+    app: Flask,
+    token: str,
+    names: list[str],
+    operations: list[tuple[str, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Each (query, variables) sent from its own thread (`in_threads`); the
+    payload of each, which must be data: never an entry in errors[]."""
+
+    def send(gql: GraphQL, index: int) -> dict[str, Any]:
+        query, variables = operations[index]
+        body = gql(query, variables, token)
+        assert "errors" not in body, (names[index], body["errors"])
+        payload: dict[str, Any] = next(iter(body["data"].values()))
+        return payload
+
+    return in_threads(app, names, send)
+
+
 @on_postgresql
 def test_updates_without_expected_version_all_win_in_turn(
     app: Flask,
@@ -442,15 +461,11 @@ def test_racing_writes_never_conflict_without_expected_version(
     for trial in range(RACE_TRIALS // 3):
         contact = create(gql, token, {"firstName": "Ada"})
 
-        def write(gql: GraphQL, index: int) -> dict[str, Any]:
-            input = {"id": contact["id"], "notes": f"trial {trial} writer {index}"}
-            body = gql(UPDATE, {"input": input}, token)
-            assert "errors" not in body, body["errors"]
-            payload: dict[str, Any] = body["data"]["updateContact"]
-            return payload
-
-        names = [f"writer-{i}" for i in range(THREADS // 2)]
-        payloads = in_threads(app, names, write)
+        names = [f"trial-{trial}-writer-{i}" for i in range(THREADS // 2)]
+        updates = [
+            (UPDATE, {"input": {"id": contact["id"], "notes": name}}) for name in names
+        ]
+        payloads = send_together(app, token, names, updates)
 
         assert [payload["userErrors"] for payload in payloads] == [[]] * len(names)
         stored = gql.data(CONTACT, {"id": contact["id"]}, token)["contact"]
@@ -498,16 +513,12 @@ def test_a_delete_racing_an_update_answers_both_with_data(
             update["tags"] = ["New"]
         meetings.append(rendezvous(2))
 
-        def send(gql: GraphQL, index: int) -> dict[str, Any]:
-            if index == 0:
-                body = gql(DELETE, {"id": contact["id"]}, token)
-            else:
-                body = gql(UPDATE, {"input": update}, token)
-            assert "errors" not in body, (trial, body["errors"])
-            payload: dict[str, Any] = next(iter(body["data"].values()))
-            return payload
-
-        deleted, updated = in_threads(app, ["delete", "update"], send)
+        deleted, updated = send_together(
+            app,
+            token,
+            [f"trial-{trial}-delete", f"trial-{trial}-update"],
+            [(DELETE, {"id": contact["id"]}), (UPDATE, {"input": update})],
+        )
 
         assert not meetings[-1].timed_out
         assert (deleted["deletedId"], deleted["userErrors"]) == (contact["id"], [])
