@@ -145,13 +145,15 @@ def register(port: int, source: str = "127.0.0.1") -> str:
     return token
 
 
-def wait_until_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(
+    port: int, process: subprocess.Popen[bytes], log: Path, healthy: int = 200
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{process.args!r} exited: {log.read_text()}")
         try:
-            if request(port, "GET", "/healthz", timeout=2).status == 200:
+            if request(port, "GET", "/healthz", timeout=2).status == healthy:
                 return
         except OSError:
             time.sleep(0.1)
@@ -283,11 +285,12 @@ def render_nginx_config(settings: dict[str, str]) -> str:
 
 @contextmanager
 def nginx(
-    backend: Backend, directory: Path, **settings: str
+    backend: Backend, directory: Path, healthy: int = 200, **settings: str
 ) -> Iterator[tuple[int, Path]]:
     """The shipped nginx config in front of `backend`, on a free port, with
     `settings` (placeholders of deploy/nginx.conf) over the test defaults;
-    yields the port and nginx's output (its JSON access lines)."""
+    yields the port and nginx's output (its JSON access lines) once
+    `/healthz` answers `healthy` through it."""
     binary = nginx_binary()
     directory.mkdir()
     port = free_port()
@@ -319,7 +322,7 @@ def nginx(
             start_new_session=True,
         )
     try:
-        wait_until_healthy(port, process, log)
+        wait_until_healthy(port, process, log, healthy)
         yield port, log
     finally:
         stop(process)
@@ -635,3 +638,26 @@ def test_nginx_bounds_requests_in_progress_per_address(
         "retryAfter": 1,
     }
     assert elsewhere.status == 200
+
+
+def test_nginx_answers_in_json_when_the_app_is_down(tmp_path: Path) -> None:
+    """Nothing listens upstream: the client gets the contract's JSON, not
+    nginx's HTML error page."""
+    down = Backend(port=free_port(), redis_url=None)
+
+    with nginx(down, tmp_path / "nginx", healthy=503) as (port, _log):
+        answer = request(port, "POST", "/graphql", {"query": "{ __typename }"})
+
+    assert (answer.status, answer.body) == (
+        503,
+        {
+            "errors": [
+                {
+                    "message": "The service is unavailable. Try again shortly.",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ]
+        },
+    )
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["Retry-After"] == "5"
