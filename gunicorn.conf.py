@@ -30,7 +30,9 @@ log stays off.
 
 import gc
 import os
+import sys
 
+from app.config import env_bool, env_str
 from app.logging_setup import gunicorn_logconfig
 
 # Measured on the development machine (2 cores): see bench/README.md.
@@ -86,3 +88,26 @@ def post_worker_init(worker: object) -> None:
     (bench/README.md)."""
     gc.collect()
     gc.freeze()
+
+
+def on_starting(server: object) -> None:
+    """Refuse to start several workers that would each count rate limits on
+    their own: with `RATELIMIT_STORAGE_URI=memory://`, a client that hit a
+    limit on one worker starts afresh on the next (SECURITY.md)."""
+    problem = per_process_rate_limits(workers)
+    if problem:
+        sys.exit(problem)
+
+
+def per_process_rate_limits(worker_count: int) -> str | None:
+    """Why `worker_count` workers must not serve with this environment's
+    rate-limit store, or None. Read after the app has loaded `.env`."""
+    per_process = env_str("RATELIMIT_STORAGE_URI").startswith("memory://")
+    if worker_count > 1 and per_process and env_bool("RATELIMIT_ENABLED", True):
+        return (
+            f"RATELIMIT_STORAGE_URI=memory:// counts in each process, but "
+            f"WEB_CONCURRENCY asks for {worker_count} workers: set "
+            "RATELIMIT_STORAGE_URI to a Redis every worker shares "
+            "(redis://127.0.0.1:6379/0), or WEB_CONCURRENCY=1"
+        )
+    return None

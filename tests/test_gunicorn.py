@@ -298,3 +298,62 @@ def test_bind_overrides_port(monkeypatch: pytest.MonkeyPatch) -> None:
     conf = settings(monkeypatch, BIND="0.0.0.0:8080", PORT="9001", LOG_FORMAT="text")
 
     assert conf["bind"] == ["0.0.0.0:8080"]
+
+
+@pytest.mark.parametrize(
+    ("env", "workers", "refused"),
+    [
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, 2, True),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, 1, False),
+        ({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, 2, False),
+        (
+            {"RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": "false"},
+            2,
+            False,
+        ),
+    ],
+)
+def test_several_workers_need_a_shared_rate_limit_store(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], workers: int, refused: bool
+) -> None:
+    monkeypatch.delenv("RATELIMIT_ENABLED", raising=False)
+    problem = settings(monkeypatch, **env)["per_process_rate_limits"](workers)
+
+    assert (problem is not None) == refused
+    if refused:
+        assert problem == (
+            "RATELIMIT_STORAGE_URI=memory:// counts in each process, but "
+            "WEB_CONCURRENCY asks for 2 workers: set RATELIMIT_STORAGE_URI to a "
+            "Redis every worker shares (redis://127.0.0.1:6379/0), or "
+            "WEB_CONCURRENCY=1"
+        )
+
+
+def test_gunicorn_refuses_to_start_workers_that_count_limits_apart(
+    tmp_path: Path,
+) -> None:
+    """The default two workers with memory://: gunicorn exits at once, naming
+    the settings, before a worker serves anything."""
+    env = {
+        **os.environ,
+        **SECRETS,
+        "APP_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'refused.db'}",
+        "BIND": f"127.0.0.1:{free_port()}",
+        "WEB_CONCURRENCY": "2",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": "true",
+    }
+
+    finished = subprocess.run(
+        [str(GUNICORN), "-c", str(CONFIG), "run:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert finished.returncode != 0
+    assert "WEB_CONCURRENCY asks for 2 workers" in finished.stderr + finished.stdout
+    assert "Booting worker" not in finished.stderr + finished.stdout

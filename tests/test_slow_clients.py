@@ -216,6 +216,9 @@ def gunicorn_environment(
         "DATABASE_URL": database,
         "BIND": f"127.0.0.1:{port}",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Two workers must share their counts (gunicorn.conf.py refuses
+        # memory:// with several): without Redis, no rate limits.
+        "RATELIMIT_ENABLED": "true" if redis_url else "false",
         "RATELIMIT_KEY_PREFIX": key_prefix,
         # Low enough for the forwarding test to reach, high enough for the
         # slow-client test's probes; each test sends from loopback
