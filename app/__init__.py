@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from flask import Flask, current_app
-from psycopg.types.json import set_json_loads
-from sqlalchemy import event
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.config import config_for, database_url
-from app.connection_health import drop_dead_connections
 from app.cors import init_cors
+from app.db import register_database
 from app.extensions import db, jwt, limiter, migrate
 from app.http_limits import error_body, init_http_limits, limit_per_address
 from app.no_sessions import NoSessions
-from app.read_connection import init_read_connections
 from app.request_id import init_request_ids
 from app.security_headers import init_security_headers
 from app.services.passwords import prepare_dummy_hash
@@ -34,6 +30,7 @@ def create_app(
     load_config(app, config_name, test_config)
     configure_logging(app)
     register_extensions(app)
+    register_database(app)
     prepare_password_checks(app)
     register_request_hooks(app)
     register_graphql(app)
@@ -90,26 +87,6 @@ def register_extensions(app: Flask) -> None:
     init_http_limits(app)
     init_rate_limits(app)
     init_token_cache(app)
-    init_read_connections(app)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", enable_sqlite_foreign_keys)
-        if db.engine.dialect.name == "postgresql":
-            event.listen(db.engine, "connect", read_json_with_orjson)
-            drop_dead_connections(db.engine)
-
-
-def enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def read_json_with_orjson(dbapi_connection: Any, _record: Any) -> None:
-    """The listing's related lists arrive as JSON; orjson reads them several
-    times faster than the standard library, which psycopg uses by default."""
-    set_json_loads(orjson.loads, dbapi_connection)
 
 
 def prepare_password_checks(app: Flask) -> None:

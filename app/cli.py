@@ -7,10 +7,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.db.transaction import transactional
 from app.errors import InvalidInput
 from app.schema.ids import to_global_id
 from app.services import auth, seed, tokens
-from app.services.transaction import transactional
 
 DEFAULT_SCHEMA_PATH = Path(__file__).parent.parent / "schema.graphql"
 

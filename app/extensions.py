@@ -1,17 +1,15 @@
 """Flask extensions, created unbound here and bound to an app in the factory."""
 
-from typing import Any
-
-from flask import g
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.session import Session
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.db.session import ReadsSession
 
 # Deterministic constraint names, so Alembic can drop and alter them on every
 # database (SQLite needs names for batch migrations).
@@ -26,21 +24,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-# Where app/read_connection.py keeps a query operation's connection (in `g`).
-READ_CONNECTION = "read_connection"
-
-
-class ReadsSession(Session):
-    """The app's session: on the query operation's read connection when
-    there is one (app/read_connection.py), so a request holds one."""
-
-    def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
-        connection: Connection | None = g.get(READ_CONNECTION)
-        if connection is not None:
-            return connection
-        return super().get_bind(*args, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": ReadsSession})

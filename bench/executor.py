@@ -46,12 +46,12 @@ from strawberry.schema.schema import (  # noqa: E402
 )
 
 from app import create_app  # noqa: E402
+from app.db.transaction import transactional  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import User  # noqa: E402
 from app.schema.context import Context  # noqa: E402
 from app.schema.executor import FastExecutor  # noqa: E402
 from app.services import seed, tokens  # noqa: E402
-from app.services.transaction import transactional  # noqa: E402
 from bench.queries import LIST  # noqa: E402
 
 EXECUTORS: dict[str, type[Executor]] = {

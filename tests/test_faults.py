@@ -212,7 +212,7 @@ def test_the_database_restarting_going_away_and_coming_back(
     secrets = (str(proxy.port), server_port, str(database))
 
     # A restart between two requests: the pooled connections are dead, and
-    # the next request must not notice (app/connection_health.py replaces
+    # the next request must not notice (app/db/pool_health.py replaces
     # them).
     proxy.stop()
     proxy.start()

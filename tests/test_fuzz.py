@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 from sqlalchemy import Table, select
 
+from app.db.transaction import transactional
 from app.extensions import db
 from app.models import (
     AuthSession,
@@ -50,7 +51,6 @@ from app.models import (
     contact_tags,
 )
 from app.services import tokens
-from app.services.transaction import transactional
 from tests.conftest import Accounts
 
 EXAMPLES = 800  # on each database: about 10 s each

@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.config import database_url
+from app.db.transaction import transactional
 from app.extensions import db
 from app.models import User
 from app.services import auth, contact_queries
-from app.services.transaction import transactional
 from tests.conftest import DEFAULT_PASSWORD
 
 PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48}
@@ -673,7 +673,7 @@ def test_engine_options(
     with app.app_context():
         engine = db.engine
         assert engine.hide_parameters is hidden
-        assert engine.pool._pre_ping is False  # app/connection_health.py instead
+        assert engine.pool._pre_ping is False  # app/db/pool_health.py instead
         if engine.dialect.name == "postgresql":
             assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {
                 "connect_timeout": 2,

@@ -1,16 +1,5 @@
-"""Queries read without a transaction.
-
-PostgreSQL's default isolation, READ COMMITTED, gives every statement its own
-snapshot, so a transaction around a read-only operation adds no consistency:
-it only costs a BEGIN and a ROLLBACK, two round trips on every request. A
-query operation therefore reads on an autocommit connection; mutations keep
-their transactions (every write is one transaction, in the services).
-
-The extension only marks the context: the connection is taken when a
-resolver first needs the viewer, so that a failure to connect is an error of
-that field, masked like any other, and an operation that never reads (a bare
-`__typename`) never takes a connection.
-"""
+"""Queries read without a transaction, on one connection (app/db/reads.py
+says why); mutations keep their transactions (one per service call)."""
 
 from __future__ import annotations
 
@@ -19,14 +8,16 @@ from collections.abc import Iterator
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from app.schema.context import Context
+from app.db.reads import reading_a_query
 
 
 class AutocommitQueries(SchemaExtension):
+    """The one place a query operation's read connection is scoped: for
+    the whole execution, taken by its first statement, if any."""
+
     def on_execute(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            context.reads_only = (
-                self.execution_context.operation_type is OperationType.QUERY
-            )
-        yield
+        if self.execution_context.operation_type is not OperationType.QUERY:
+            yield
+            return
+        with reading_a_query():
+            yield

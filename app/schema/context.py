@@ -9,7 +9,6 @@ import strawberry
 from flask import Request, Response
 
 from app.errors import NotAuthenticated
-from app.read_connection import begin_reads
 from app.schema.ratelimit import retry_after_header
 from app.services import contacts, rate_limits, tokens
 from app.services.tokens import Viewer
@@ -26,9 +25,6 @@ class Authentication:
 class Context:
     request: Request
     response: Response
-    # Set for a query operation (app/schema/autocommit.py): its reads need
-    # no transaction, and share one connection (app/read_connection.py).
-    reads_only: bool = False
 
     @cached_property
     def authentication(self) -> Authentication:
@@ -40,8 +36,6 @@ class Context:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return Authentication(error=NotAuthenticated.invalid())
-        if self.reads_only:
-            begin_reads()
         try:
             user, session_id = tokens.authenticate(token.strip())
         except NotAuthenticated as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.db.transaction import transactional
 from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, User
@@ -15,7 +16,6 @@ from app.services.text import (
     email_key,
     unusable_characters,
 )
-from app.services.transaction import transactional
 
 NAME_MAX_LENGTH = 100
 EMAIL_FIELD = ("input", "email")

@@ -36,11 +36,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import opaque
+from app.db.compiled_reads import CompiledRead
+from app.db.reads import read_connection
 from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
-from app.read_connection import read_connection
-from app.services.compiled_reads import CompiledRead
 from app.services.contact_rows import (
     ALL_FIELDS,
     ContactRecord,

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 
+from app.db.reads import read_connection
 from app.models import (
     Contact,
     EmailAddress,
@@ -43,7 +44,6 @@ from app.models import (
     display_name,
 )
 from app.models import contact_tags as contact_tags_table
-from app.read_connection import read_connection
 
 contacts_table: Table = Contact.__table__  # type: ignore[assignment]
 emails_table: Table = EmailAddress.__table__  # type: ignore[assignment]

@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.db.transaction import transactional
 from app.errors import FieldError, InvalidInput, UserErrorCode
 from app.extensions import db
 from app.models import (
@@ -27,7 +28,6 @@ from app.models import (
     utcnow,
 )
 from app.services.contact_input import Cleaner
-from app.services.transaction import transactional
 
 SCALAR_FIELDS = (
     "first_name",

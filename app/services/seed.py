@@ -25,6 +25,7 @@ import phonenumbers
 import psycopg
 from sqlalchemy import Table, insert, select, text
 
+from app.db.transaction import transactional
 from app.errors import InvalidInput, UserErrorCode
 from app.extensions import Base, db
 from app.models import (
@@ -58,7 +59,6 @@ from app.services.seed_data import (
     TAG_NAMES,
     Country,
 )
-from app.services.transaction import transactional
 
 # Not among the common passwords the rules refuse (a test checks), and
 # printed by `flask seed`: demo accounts only.

@@ -21,12 +21,12 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import CursorResult, Executable, bindparam, delete, select, update
 
+from app.db.compiled_reads import compiled
+from app.db.reads import read_connection
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.lru import LruCache
 from app.models import AuthSession, RefreshToken, User, utcnow
-from app.read_connection import read_connection
-from app.services.compiled_reads import compiled
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
 VERIFIED_ACCESS_TOKENS = "verified_access_tokens"

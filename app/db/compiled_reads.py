@@ -14,7 +14,7 @@ types' own bind and result conversions applied here, as the engine would
 apply them, so a row reads the same either way. A failure while fetching
 goes to `Connection._handle_dbapi_exception`, as the engine's own would.
 (Both methods are SQLAlchemy's private ones: requirements.txt pins the
-version, and tests/services/test_compiled_reads.py and tests/test_faults.py
+version, and tests/db/test_compiled_reads.py and tests/test_faults.py
 hold them to what they must do.)
 """
 

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
-from app.connection_health import drop_dead_connections
+from app.db.pool_health import drop_dead_connections
 
 
 @pytest.fixture

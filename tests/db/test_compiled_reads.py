@@ -11,9 +11,9 @@ from flask import Flask
 from sqlalchemy import Select, bindparam, event, func, literal, select
 from sqlalchemy.exc import DBAPIError
 
+from app.db.compiled_reads import CompiledRead, compiled
 from app.extensions import db
 from app.models import Contact, User
-from app.services.compiled_reads import CompiledRead, compiled
 
 BORN = date(1815, 12, 10)
 CREATED = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
