@@ -30,7 +30,10 @@ class RequestBody(FlaskHTTPRequestAdapter):
         fields: strawberry reads the body of JSON requests only. JSON is
         UTF-8 (RFC 8259): another charset or a compressed body is refused
         (415), and bytes that are not UTF-8 are the client's error (400)."""
-        _check_encoding(self.request.content_encoding, self.content_type)
+        environ = self.request.environ  # cheaper than the header properties
+        _check_encoding(
+            environ.get("HTTP_CONTENT_ENCODING"), environ.get("CONTENT_TYPE")
+        )
         try:
             return self.request.get_data().decode()
         except UnicodeDecodeError:
@@ -52,9 +55,10 @@ class ContactsGraphQLView(GraphQLView[Context, None]):
         Either way, variables nested past MAX_VARIABLES_DEPTH are refused
         before graphql-core walks them."""
         operation = self._read_post(request) or super().parse_http_body(request)
+        limit: int = current_app.config["MAX_VARIABLES_DEPTH"]
         for one in operation if isinstance(operation, list) else (operation,):
-            _check_nesting("variables", one.variables)
-            _check_nesting("extensions", one.extensions)
+            _check_nesting("variables", one.variables, limit)
+            _check_nesting("extensions", one.extensions, limit)
         return operation
 
     def _read_post(self, request: SyncHTTPRequestAdapter) -> GraphQLRequestData | None:
@@ -158,22 +162,23 @@ def _check_encoding(content_encoding: str | None, content_type: str | None) -> N
         raise HTTPException(415, f"The request body must be UTF-8, not {charset}.")
 
 
-def _check_nesting(member: str, value: object) -> None:
-    """400 when `value` nests lists and objects more than MAX_VARIABLES_DEPTH
-    levels deep (itself the first). Level by level, without recursion, so
-    that no depth can exhaust the stack here."""
-    limit: int = current_app.config["MAX_VARIABLES_DEPTH"]
+def _check_nesting(member: str, value: object, limit: int) -> None:
+    """400 when `value` nests lists and objects more than `limit` levels
+    deep (itself the first; MAX_VARIABLES_DEPTH). Level by level, without
+    recursion, so that no depth can exhaust the stack here."""
     level = [value] if isinstance(value, (dict, list)) else []
-    for _ in range(limit):
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            raise HTTPException(
+                400,
+                f"`{member}` are nested deeper than {limit} levels "
+                "(MAX_VARIABLES_DEPTH).",
+            )
         level = [
             child
             for container in level
             for child in (container.values() if type(container) is dict else container)
             if isinstance(child, (dict, list))
         ]
-        if not level:
-            return
-    raise HTTPException(
-        400,
-        f"`{member}` are nested deeper than {limit} levels (MAX_VARIABLES_DEPTH).",
-    )
