@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 
 from app.extensions import db
@@ -371,6 +372,69 @@ def test_a_query_reads_on_one_connection_and_gives_it_back(
     assert {connection for connection, _ in used} == {used[0][0]}
     assert {level for _, level in used} == {"AUTOCOMMIT"}
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+@contextmanager
+def connections_taken(app: Flask) -> Iterator[list[object]]:
+    """Each connection checked out of the pool while the block runs."""
+    taken: list[object] = []
+
+    def record(dbapi_connection: Any, *_: Any) -> None:
+        taken.append(dbapi_connection)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", record)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "checkout", record)
+
+
+def test_a_query_operation_holds_exactly_one_connection_and_issues_no_begin(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    viewer.add_contacts(2)
+    # psycopg sends BEGIN before a statement unless the connection is in
+    # autocommit mode, and the server then reports a transaction in progress.
+    statuses: list[TransactionStatus] = []
+
+    def record(connection: Any, *_: Any) -> None:
+        statuses.append(connection.connection.dbapi_connection.info.transaction_status)
+
+    with app.app_context():
+        engine = db.engine
+    postgresql = engine.dialect.name == "postgresql"
+    if postgresql:
+        event.listen(engine, "after_cursor_execute", record)
+    try:
+        with connections_taken(app) as taken:
+            # The token check and the page on the read connection; the count
+            # and the tags through the ORM session.
+            data = gql.data(
+                "{ contacts(first: 1) { totalCount nodes { lastName } } "
+                "tags { name } }",
+                token=viewer.token,
+            )
+    finally:
+        if postgresql:
+            event.remove(engine, "after_cursor_execute", record)
+
+    assert data["contacts"]["totalCount"] == 2
+    assert len(taken) == 1
+    if postgresql:
+        assert len(statuses) >= 4
+        assert set(statuses) == {TransactionStatus.IDLE}
+
+
+def test_an_operation_that_never_reads_takes_no_connection(
+    app: Flask, gql: GraphQL, viewer: Viewer
+) -> None:
+    with connections_taken(app) as taken:
+        data = gql.data("{ __typename }", token=viewer.token)
+
+    assert data == {"__typename": "Query"}
+    assert taken == []
 
 
 PAGE_AROUND = """
