@@ -7,8 +7,9 @@ the same on SQLite and PostgreSQL and which Alembic can compare.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     DDL,
@@ -26,10 +27,20 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from app.extensions import Base
+from app.fields import (
+    CONTACT_FIELDS,
+    FALLBACK_FIELDS,
+    NAME_FIELDS,
+    NAMING_FIELDS,
+    SEARCH_NAME_FIELDS,
+    SEARCH_OTHER_FIELDS,
+    ContactField,
+    Kind,
+)
 
 SORT_KEY_LENGTH = 200
 # Case-folding can make text up to three times longer ("ß" -> "ss", "ŉ" ->
@@ -102,7 +113,35 @@ contact_tags = Table(
 )
 
 
-class Contact(Base):
+class ContactFields:
+    """The columns of the contact's declared fields (app.fields), one per
+    `ContactField`: declarative copies a mixin's columns into the table."""
+
+
+def _sql_type(field: ContactField) -> TypeEngine[Any]:
+    if field.kind is Kind.TEXT:
+        return String(field.max_length)
+    if field.kind is Kind.LONG_TEXT:
+        return Text()
+    if field.kind is Kind.DATE:
+        return Date()
+    return Boolean()
+
+
+def _column(field: ContactField) -> MappedColumn[Any]:
+    return mapped_column(
+        _sql_type(field), nullable=field.nullable, default=field.default
+    )
+
+
+for _field in CONTACT_FIELDS:
+    setattr(ContactFields, _field.name, _column(_field))
+
+
+class Contact(ContactFields, Base):
+    """A contact; its declared fields (first_name, company, …) are the
+    columns ContactFields adds, read with getattr where code is generic."""
+
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_user_sort_last", "user_id", "sort_last", "id"),
@@ -124,13 +163,7 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    last_name: Mapped[str | None] = mapped_column(String(100))
-    company: Mapped[str | None] = mapped_column(String(200))
-    job_title: Mapped[str | None] = mapped_column(String(200))
-    birthday: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str | None] = mapped_column(Text)
-    favorite: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The declared fields' columns come from ContactFields (app.fields).
     # Derived columns, rewritten by `refresh_derived` on every change: the
     # case-folded sort keys and the text that `search` matches against.
     sort_first: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
@@ -166,9 +199,7 @@ class Contact(Base):
     @property
     def display_name(self) -> str:
         return display_name(
-            self.first_name,
-            self.last_name,
-            self.company,
+            *(getattr(self, name) for name in NAMING_FIELDS),
             self.emails[0].value if self.emails else None,
             self.phones[0].value if self.phones else None,
         )
@@ -176,9 +207,7 @@ class Contact(Base):
     def refresh_derived(self) -> None:
         """Recompute the sort keys and search text from the contact's fields."""
         self.sort_first, self.sort_last, self.search_text = derived_columns(
-            self.first_name,
-            self.last_name,
-            self.company,
+            {field.name: getattr(self, field.name) for field in CONTACT_FIELDS},
             [email.value for email in self.emails],
             [phone.value for phone in self.phones],
         )
@@ -201,32 +230,33 @@ for extension in ("pg_trgm", "btree_gin"):
 
 
 def derived_columns(
-    first_name: str | None,
-    last_name: str | None,
-    company: str | None,
-    emails: Sequence[str],
-    phones: Sequence[str],
+    values: Mapping[str, Any], emails: Sequence[str], phones: Sequence[str]
 ) -> tuple[str, str, str]:
-    """(sort_first, sort_last, search_text) of a contact with these values:
-    the case-folded sort keys and the text that `search` matches against."""
-    fallback = company or next(iter((*emails, *phones)), "")
+    """(sort_first, sort_last, search_text) of a contact with these field
+    `values` (by name; a field left out is empty), emails and phones: the
+    case-folded sort keys and the text that `search` matches against."""
+    fallback = next(
+        filter(None, (*(values.get(n) for n in FALLBACK_FIELDS), *emails, *phones)),
+        "",
+    )
+    first_name, last_name = (values.get(name) for name in NAME_FIELDS)
     sort_first = _sort_key(first_name or last_name or fallback)
     sort_last = _sort_key(last_name or first_name or fallback)
-    names = " ".join(n for n in (first_name, last_name) if n)
-    search_text = "\n".join([names, company or "", *emails, *phones]).casefold()
+    names = " ".join(filter(None, (values.get(n) for n in SEARCH_NAME_FIELDS)))
+    others = (values.get(name) or "" for name in SEARCH_OTHER_FIELDS)
+    search_text = "\n".join([names, *others, *emails, *phones]).casefold()
     return sort_first, sort_last, search_text
 
 
-def display_name(
-    first_name: str | None,
-    last_name: str | None,
-    company: str | None,
-    first_email: str | None,
-    first_phone: str | None,
-) -> str:
-    """ "first last", else company, else first email, else first phone."""
-    full_name = " ".join(n for n in (first_name, last_name) if n)
-    return full_name or company or first_email or first_phone or ""
+NAMES = len(NAME_FIELDS)
+
+
+def display_name(*naming: str | None) -> str:
+    """The display name from `naming`: the values of NAMING_FIELDS, then
+    the first email and first phone. The names joined ("first last"), else
+    the first of the rest that is not empty."""
+    full_name = " ".join(filter(None, naming[:NAMES]))
+    return full_name or next(filter(None, naming[NAMES:]), "")
 
 
 def _sort_key(value: str) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from dataclasses import MISSING
+from datetime import datetime
 from enum import Enum
+from functools import partial
+from operator import attrgetter
 from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
@@ -12,6 +15,17 @@ from strawberry.utils.str_converters import to_camel_case
 
 from app import models
 from app.errors import InvalidInput
+from app.fields import CONTACT_FIELDS as DECLARED_FIELDS
+from app.fields import (
+    FALLBACK_FIELDS,
+    PYTHON_TYPES,
+    SEARCH_NAME_FIELDS,
+    SEARCH_OTHER_FIELDS,
+    add_fields,
+    full_name_pattern,
+    needs_one_of,
+    nouns,
+)
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
 from app.schema.ids import pk_of, to_global_id
@@ -70,19 +84,54 @@ class Tag(Node):
         )
 
 
+def _display_name_description() -> str:
+    """'"first last", else company, else first email, else first phone.'"""
+    fallbacks = [*nouns(FALLBACK_FIELDS), "first email", "first phone"]
+    return f'"{full_name_pattern()}", else {", else ".join(fallbacks)}.'
+
+
+def _search_description() -> str:
+    """ "Case-insensitive substring of names, company, emails, phones." """
+    names = ["names"] if SEARCH_NAME_FIELDS else []
+    searched = [*names, *nouns(SEARCH_OTHER_FIELDS), "emails", "phones"]
+    return f"Case-insensitive substring of {', '.join(searched)}."
+
+
+def _output_fields() -> dict[str, tuple[Any, Any]]:
+    """The declared fields as the Contact type shows them."""
+    return {
+        field.name: (
+            field.python_type,
+            strawberry.field(description=field.description)
+            if field.description
+            else MISSING,
+        )
+        for field in DECLARED_FIELDS
+    }
+
+
+def _input_fields() -> dict[str, tuple[Any, Any]]:
+    """The declared fields as inputs take them: optional, described with
+    their limits; omitted is UNSET, null clears."""
+    return {
+        field.name: (
+            PYTHON_TYPES[field.kind] | None,
+            strawberry.field(
+                default=strawberry.UNSET, description=field.input_description
+            ),
+        )
+        for field in DECLARED_FIELDS
+    }
+
+
 @strawberry.type(description="A person or organisation in the viewer's address book.")
+@partial(add_fields, fields=_output_fields(), after="id")
 class Contact(Node):
+    """Also has the declared fields (app.fields) after its id, which
+    `add_fields` adds before strawberry reads the class."""
+
     id: strawberry.ID
-    first_name: str | None
-    last_name: str | None
-    display_name: str = strawberry.field(
-        description='"first last", else company, else first email, else first phone.'
-    )
-    company: str | None
-    job_title: str | None
-    birthday: date | None
-    notes: str | None
-    favorite: bool
+    display_name: str = strawberry.field(description=_display_name_description())
     emails: list[EmailAddress]
     phones: list[PhoneNumber]
     addresses: list[PostalAddress]
@@ -97,14 +146,8 @@ class Contact(Node):
         related lists UNLOADED (not selected); they stay so, unread."""
         return cls(
             id=strawberry.ID(to_global_id("Contact", contact.id)),
-            first_name=contact.first_name,
-            last_name=contact.last_name,
+            **dict(zip(SCALAR_NAMES, _scalars(contact), strict=True)),
             display_name=contact.display_name,
-            company=contact.company,
-            job_title=contact.job_title,
-            birthday=contact.birthday,
-            notes=contact.notes,
-            favorite=contact.favorite,
             emails=_read_as(contact.emails, EmailAddress),
             phones=_read_as(contact.phones, PhoneNumber),
             addresses=_read_as(contact.addresses, PostalAddress),
@@ -115,6 +158,9 @@ class Contact(Node):
         )
 
 
+SCALAR_NAMES = tuple(field.name for field in DECLARED_FIELDS)
+# The declared fields' values of a model or record, in SCALAR_NAMES order.
+_scalars = attrgetter(*SCALAR_NAMES)
 # The Python name of each Contact field, by its GraphQL name.
 CONTACT_FIELDS = {
     to_camel_case(field.python_name): field.python_name
@@ -187,8 +233,7 @@ class ContactConnection:
 @strawberry.input
 class ContactFilter:
     search: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Case-insensitive substring of names, company, emails, phones.",
+        default=strawberry.UNSET, description=_search_description()
     )
     tag: str | None = strawberry.field(
         default=strawberry.UNSET, description="Tag name, case-insensitive."
@@ -293,27 +338,12 @@ class PostalAddressInput:
         )
 
 
-@strawberry.input(
-    description="A contact needs a first name, last name, company, email or phone."
-)
+@strawberry.input(description=f"A contact needs a {needs_one_of()}.")
+@partial(add_fields, fields=_input_fields())
 class CreateContactInput:
-    first_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 100 characters."
-    )
-    last_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 100 characters."
-    )
-    company: str | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 200 characters."
-    )
-    job_title: str | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 200 characters."
-    )
-    birthday: date | None = strawberry.UNSET
-    notes: str | None = strawberry.field(
-        default=strawberry.UNSET, description="At most 10,000 characters."
-    )
-    favorite: bool | None = strawberry.UNSET
+    """Also has the declared fields (app.fields) first, which `add_fields`
+    adds before strawberry reads the class."""
+
     emails: list[EmailAddressInput] | None = strawberry.field(
         default=strawberry.UNSET, description="At most 50; one primary at most."
     )

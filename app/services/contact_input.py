@@ -10,22 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, TypeVar
 
 import phonenumbers
 import pycountry
 
 from app.errors import FieldError, UserErrorCode
+from app.fields import BY_NAME, CONTACT_FIELDS, ContactField
 from app.services.text import Path, clean_email, clean_text, required_unless_reported
 
-TEXT_LIMITS = {
-    "first_name": 100,
-    "last_name": 100,
-    "company": 200,
-    "job_title": 200,
-    "notes": 10_000,
-}
 LABEL_MAX_LENGTH = 50
 PHONE_INPUT_MAX_LENGTH = 50
 ADDRESS_LIMITS = {
@@ -39,9 +32,7 @@ LIST_MAX_ITEMS = 50
 
 # GraphQL argument names, for error paths.
 API_NAMES = {
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "job_title": "jobTitle",
+    **{field.name: field.api_name for field in CONTACT_FIELDS},
     "postal_code": "postalCode",
 }
 
@@ -115,8 +106,6 @@ class Cleaner:
     def clean(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Clean values for the fields given; None stays None (cleared)."""
         cleaners: dict[str, Callable[[Any, Path], Any]] = {
-            "birthday": self.birthday,
-            "favorite": self.favorite,
             "emails": self.emails,
             "phones": self.phones,
             "addresses": self.addresses,
@@ -125,17 +114,21 @@ class Cleaner:
         cleaned: dict[str, Any] = {}
         for name, value in fields.items():
             path = (*self.root, api_name(name))
-            if name in TEXT_LIMITS:
-                cleaned[name] = clean_text(value, path, TEXT_LIMITS[name], self.errors)
-            else:
+            declared = BY_NAME.get(name)
+            if declared is None:
                 cleaned[name] = cleaners[name](value, path)
+            else:
+                cleaned[name] = self.scalar(declared, value, path)
         return cleaned
 
-    def birthday(self, value: date | None, path: Path) -> date | None:
+    def scalar(self, declared: ContactField, value: Any, path: Path) -> Any:
+        """Text trimmed (blank is None) within its limit; a null that the
+        column cannot hold is the field's default; anything else as given."""
+        if declared.max_length is not None:
+            return clean_text(value, path, declared.max_length, self.errors)
+        if value is None and not declared.nullable:
+            return declared.default
         return value
-
-    def favorite(self, value: bool | None, path: Path) -> bool:
-        return bool(value)
 
     def _items(self, items: list[Any] | None, path: Path) -> list[Any]:
         if not items:

@@ -44,6 +44,7 @@ from app.models import Contact, Tag, contact_tags
 from app.services.contact_rows import (
     ALL_FIELDS,
     ContactRecord,
+    contacts_table,
     page_columns,
     with_relations,
 )
@@ -372,7 +373,9 @@ def matching(shape: FilterShape) -> Select[int]:
     if shape.tag:
         query = query.where(_tagged())
     if shape.favorite:
-        query = query.where(Contact.favorite == bindparam(FAVORITE, type_=Boolean))
+        query = query.where(
+            contacts_table.c.favorite == bindparam(FAVORITE, type_=Boolean)
+        )
     if shape.updated_since:
         query = query.where(
             Contact.updated_at
@@ -469,8 +472,8 @@ def _escape_like(text: str) -> str:
 
 
 def _search_patterns(text: str) -> tuple[str, ...]:
-    """LIKE patterns for a case-insensitive substring match on names,
-    company, emails and phones.
+    """LIKE patterns for a case-insensitive substring match on the
+    searchable fields (app.fields), emails and phones.
 
     `%` and `_` match themselves. Text that looks like a phone number also
     matches by its digits alone, so "(650) 253-0000" finds +16502530000.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from operator import itemgetter
 from typing import Any, NamedTuple, NoReturn
@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 
 from app.db.reads import read_connection
+from app.fields import CONTACT_FIELDS, NAMING_FIELDS, with_contact_fields
 from app.models import (
     Contact,
     EmailAddress,
@@ -88,19 +89,14 @@ UNREAD: Any = Unread()
 
 
 @dataclass(slots=True)
+@with_contact_fields
 class ContactRecord:
-    """One contact as the listing reads it; each list holds rows or items
-    with the fields of its RelatedList."""
+    """One contact as the listing reads it: its id, the declared fields
+    (app.fields, added after the id) and the rest; each list holds rows or
+    items with the fields of its RelatedList."""
 
     id: int
-    first_name: str | None
-    last_name: str | None
     display_name: str
-    company: str | None
-    job_title: str | None
-    birthday: date | None
-    notes: str | None
-    favorite: bool
     version: int
     created_at: datetime
     updated_at: datetime
@@ -115,13 +111,7 @@ class ContactRecord:
 # The columns a page may read, in the order it reads them.
 PAGE_COLUMNS = (
     contacts_table.c.id,
-    contacts_table.c.first_name,
-    contacts_table.c.last_name,
-    contacts_table.c.company,
-    contacts_table.c.job_title,
-    contacts_table.c.birthday,
-    contacts_table.c.notes,
-    contacts_table.c.favorite,
+    *(contacts_table.c[field.name] for field in CONTACT_FIELDS),
     contacts_table.c.version,
     contacts_table.c.created_at,
     contacts_table.c.updated_at,
@@ -143,17 +133,13 @@ def _first_value(table: Table) -> Any:
 
 
 def _nameless() -> Any:
-    columns = (
-        contacts_table.c.first_name,
-        contacts_table.c.last_name,
-        contacts_table.c.company,
-    )
+    columns = (contacts_table.c[name] for name in NAMING_FIELDS)
     return and_(*(func.coalesce(column, "") == "" for column in columns))
 
 
 FIRST_EMAIL = case((_nameless(), _first_value(emails_table))).label("first_email")
 FIRST_PHONE = case((_nameless(), _first_value(phones_table))).label("first_phone")
-NAMING = ("first_name", "last_name", "company", "first_email", "first_phone")
+NAMING = (*NAMING_FIELDS, "first_email", "first_phone")
 COLUMNS = {column.key: column for column in (*PAGE_COLUMNS, FIRST_EMAIL, FIRST_PHONE)}
 # The record's fields read from columns of its own name, then the id and
 # sort keys, which cursors need; its display name is made from NAMING.

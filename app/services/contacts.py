@@ -17,6 +17,8 @@ from sqlalchemy.orm import selectinload
 from app.db.transaction import transactional
 from app.errors import FieldError, InvalidInput, UserErrorCode
 from app.extensions import db
+from app.fields import CONTACT_FIELDS as DECLARED_FIELDS
+from app.fields import NAMING_FIELDS, needs_one_of
 from app.models import (
     Contact,
     EmailAddress,
@@ -29,18 +31,10 @@ from app.models import (
 )
 from app.services.contact_input import Cleaner
 
-SCALAR_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "birthday",
-    "notes",
-    "favorite",
-)
+SCALAR_FIELDS = tuple(field.name for field in DECLARED_FIELDS)
 LIST_FIELDS = ("emails", "phones", "addresses", "tags")
 CONTACT_FIELDS = SCALAR_FIELDS + LIST_FIELDS
-IDENTIFYING_FIELDS = ("first_name", "last_name", "company", "emails", "phones")
+IDENTIFYING_FIELDS = (*NAMING_FIELDS, "emails", "phones")
 # Primary keys are 32-bit integers on PostgreSQL; a larger one (from a
 # hand-made global ID) names nothing, and must not reach the database.
 MAX_ID = 2**31 - 1
@@ -220,7 +214,7 @@ def _clean(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, A
         cleaner.errors.append(
             FieldError(
                 ("input",),
-                "Give at least a first name, last name, company, email or phone.",
+                f"Give at least a {needs_one_of()}.",
                 UserErrorCode.REQUIRED,
             )
         )

@@ -119,9 +119,7 @@ class DemoContact:
     def derived(self) -> tuple[str, str, str]:
         """(sort_first, sort_last, search_text), as the model derives them."""
         return derived_columns(
-            self.first_name,
-            self.last_name,
-            self.company,
+            vars(self),
             [email.value for email in self.emails],
             [phone.value for phone in self.phones],
         )
