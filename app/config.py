@@ -61,12 +61,19 @@ DOCUMENT_CACHE_SIZE = 256
 LIMITS = {
     "MAX_CONTENT_LENGTH": 100_000,  # bytes
     "MAX_QUERY_TOKENS": 2000,
+    # Fields once fragments are expanded: as many as a document within the
+    # token limit can write out without fragments, however it reuses them.
+    "MAX_QUERY_FIELDS": 2000,
     "MAX_QUERY_DEPTH": 10,
     "MAX_QUERY_ALIASES": 30,
     "MAX_QUERY_DIRECTIVES": 50,
     "MAX_VALIDATION_ERRORS": 10,
     "MAX_VARIABLES_DEPTH": 32,  # levels of lists and objects in `variables`
-    "MAX_QUERY_COST": 1000,  # nodes: page sizes multiplied down each path
+    # List items a response may hold: each list at its largest (a page of
+    # `first`/`last`, 50 of each list of a contact), multiplied down each
+    # path. A page of 100 contacts with all four lists costs 20,200.
+    "MAX_QUERY_COST": 25_000,
+    "MAX_RESPONSE_BYTES": 5_000_000,  # a larger response is refused, not sent
 }
 
 # How validated operations execute (GRAPHQL_EXECUTOR): "fast" serves plain
@@ -119,6 +126,7 @@ class Config:
     # Limits on one request, checked before any resolver runs.
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", LIMITS["MAX_CONTENT_LENGTH"])
     MAX_QUERY_TOKENS = env_int("MAX_QUERY_TOKENS", LIMITS["MAX_QUERY_TOKENS"])
+    MAX_QUERY_FIELDS = env_int("MAX_QUERY_FIELDS", LIMITS["MAX_QUERY_FIELDS"])
     MAX_QUERY_DEPTH = env_int("MAX_QUERY_DEPTH", LIMITS["MAX_QUERY_DEPTH"])
     MAX_QUERY_ALIASES = env_int("MAX_QUERY_ALIASES", LIMITS["MAX_QUERY_ALIASES"])
     MAX_QUERY_DIRECTIVES = env_int(
@@ -131,6 +139,7 @@ class Config:
     MAX_VARIABLES_DEPTH = env_int(
         "MAX_VARIABLES_DEPTH", LIMITS["MAX_VARIABLES_DEPTH"]
     )
+    MAX_RESPONSE_BYTES = env_int("MAX_RESPONSE_BYTES", LIMITS["MAX_RESPONSE_BYTES"])
     GRAPHQL_DOCUMENT_CACHE_SIZE = env_int(
         "GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE
     )
@@ -215,12 +224,14 @@ class TestingConfig(Config):
     MASK_ERRORS = True
     MAX_CONTENT_LENGTH = LIMITS["MAX_CONTENT_LENGTH"]
     MAX_QUERY_TOKENS = LIMITS["MAX_QUERY_TOKENS"]
+    MAX_QUERY_FIELDS = LIMITS["MAX_QUERY_FIELDS"]
     MAX_QUERY_DEPTH = LIMITS["MAX_QUERY_DEPTH"]
     MAX_QUERY_ALIASES = LIMITS["MAX_QUERY_ALIASES"]
     MAX_QUERY_DIRECTIVES = LIMITS["MAX_QUERY_DIRECTIVES"]
     MAX_VALIDATION_ERRORS = LIMITS["MAX_VALIDATION_ERRORS"]
     MAX_QUERY_COST = LIMITS["MAX_QUERY_COST"]
     MAX_VARIABLES_DEPTH = LIMITS["MAX_VARIABLES_DEPTH"]
+    MAX_RESPONSE_BYTES = LIMITS["MAX_RESPONSE_BYTES"]
     # Cheap hashing keeps the suite fast; production cost is tested separately.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 8

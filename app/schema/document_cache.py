@@ -1,22 +1,20 @@
-"""Query texts already known to be valid, so that a client's repeated query
-is parsed (strawberry's ParserCache) and validated once per worker, not once
-per request."""
+"""Query texts already checked, so that a client's repeated query is parsed
+(strawberry's ParserCache) and validated once per worker, not once per
+request, and a refused one costs nothing the second time."""
 
 from __future__ import annotations
+
+from graphql import GraphQLError
 
 from app.lru import LruCache
 
 
-class ValidQueries(LruCache[str, bool]):
-    """The query texts, least recently used forgotten first, that passed
-    validation against one schema with one set of rules and limits.
+class ValidQueries(LruCache[str, tuple[GraphQLError, ...]]):
+    """Whether each query text checked against one schema with one set of
+    rules and limits is valid, least recently used forgotten first: its
+    errors whatever the variables, none when it is.
 
-    Only successes are kept: errors carry per-request details (the request
-    id is added to them), and a query that fails is not worth remembering.
+    The errors can be kept because nothing changes them after validation:
+    the request id goes into the copies `ErrorCodes` makes for each
+    response (app/schema/errors.py).
     """
-
-    def __contains__(self, query: object) -> bool:
-        return isinstance(query, str) and self.get(query) is not None
-
-    def add(self, query: str) -> None:
-        self.put(query, True)

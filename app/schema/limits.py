@@ -2,21 +2,27 @@
 
 Parsing stops after `MAX_QUERY_TOKENS` tokens. Validation then counts
 directives (one error for a flood, where graphql-core would report each
-repeat), checks depth and aliases with the rest of the spec's rules, returns
-at most `MAX_VALIDATION_ERRORS` errors, and leaves out "Did you mean …?"
-suggestions unless `FIELD_SUGGESTIONS` is on (in variable values too, which
-are coerced here). Last comes the query cost: in the spirit of GitHub's node
-limit, the sum over every connection field of the product of the page sizes
-(`first`/`last`) down its path.
+repeat), the fields of the document once its fragments are expanded
+(`MAX_QUERY_FIELDS`), its depth and aliases, and runs the spec's rules; it
+returns at most `MAX_VALIDATION_ERRORS` errors, each distinct one once with
+all its locations, and leaves out "Did you mean …?" suggestions unless
+`FIELD_SUGGESTIONS` is on (in variable values too, which are coerced here).
+Last comes the query cost: in the spirit of GitHub's node limit, every list
+item the response may hold, each list at its largest.
+
+Fragments make a document's expansion exponential in its size (each of n
+fragments spreading the next twice selects 2^n fields), so every walk here
+remembers what each fragment adds and costs time linear in the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DefinitionNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
@@ -35,24 +41,34 @@ from graphql import (
 from graphql.language import IntValueNode, ValueNode
 from graphql.validation import validate
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import (
-    create_validator as depth_rule,
-)
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.config import LIMITS
 from app.schema.document_cache import ValidQueries
+from app.services.contact_input import LIST_MAX_ITEMS
 
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none.
 CONNECTION_DEFAULT_SIZES = {"contacts": 20}
+# Lists of a connection: one item per element of its page (the page size is
+# already in the multiplier), each counted, `edges` and `nodes` alike.
+PAGE_LISTS = frozenset({"edges", "nodes"})
+# A contact's lists, at the most items input validation lets one hold.
+# `Query.tags` shares the name and is counted alike: an account's tags are
+# not bounded, so no count would be exact.
+CONTACT_LISTS = {
+    "emails": LIST_MAX_ITEMS,
+    "phones": LIST_MAX_ITEMS,
+    "addresses": LIST_MAX_ITEMS,
+    "tags": LIST_MAX_ITEMS,
+}
 
 
 @dataclass(frozen=True)
 class Limits:
     max_tokens: int
+    max_fields: int
     max_depth: int
     max_aliases: int
     max_directives: int
@@ -70,6 +86,7 @@ class Limits:
 
         return cls(
             max_tokens=get("MAX_QUERY_TOKENS"),
+            max_fields=get("MAX_QUERY_FIELDS"),
             max_depth=get("MAX_QUERY_DEPTH"),
             max_aliases=get("MAX_QUERY_ALIASES"),
             max_directives=get("MAX_QUERY_DIRECTIVES"),
@@ -105,20 +122,25 @@ class QueryLimits(SchemaExtension):
         rules: tuple[Any, ...],
         variables: Mapping[str, Any],
     ) -> list[GraphQLError]:
+        """The document's errors, from the cache when its text was checked
+        before (a refusal as much as a pass), then those of the operation."""
         query = self.execution_context.query
-        if query is None or query not in self.valid_queries:
-            errors = self.document_errors(document, rules)
-            if errors:
-                return errors
+        known = None if query is None else self.valid_queries.get(query)
+        if known is None:
+            known = tuple(self.document_errors(document, rules))
             if query is not None:
-                self.valid_queries.add(query)
+                self.valid_queries.put(query, known)
+        if known:
+            return list(known)
         return self.operation_errors(document, variables)
 
     def document_errors(
         self, document: DocumentNode, rules: tuple[Any, ...]
     ) -> list[GraphQLError]:
         """What is wrong with the document whatever the variables: too many
-        directives, or invalid (the depth and alias limits included)."""
+        directives or fields, too deep, too many aliases, or invalid. The
+        counts come first, so that the spec's rules never see a document
+        whose expansion is over the limit."""
         limits = self.limits
         directives = count_directives(document)
         if directives > limits.max_directives:
@@ -128,18 +150,30 @@ class QueryLimits(SchemaExtension):
                     f"the limit is {limits.max_directives}."
                 )
             ]
-        return validate(
-            self.execution_context.schema._schema,
-            document,
-            (
-                *rules,
-                MaybeNullValidationRule,
-                OneOfInputValidationRule,
-                depth_rule(limits.max_depth, None),
-                aliases_rule(limits.max_aliases),
-            ),
-            max_errors=limits.max_validation_errors,
-            hide_suggestions=not limits.suggestions,
+        shapes = DocumentShapes(document)
+        fields = shapes.fields()
+        if fields > limits.max_fields:
+            return [
+                GraphQLError(
+                    f"The query has {fields} fields once fragments are expanded; "
+                    f"the limit is {limits.max_fields} (MAX_QUERY_FIELDS)."
+                )
+            ]
+        counted = [
+            *shapes.depth_errors(limits.max_depth),
+            *shapes.alias_errors(limits.max_aliases),
+        ]
+        budget = limits.max_validation_errors - len(counted)
+        if budget <= 0:
+            return counted
+        return counted + merge_repeats(
+            validate(
+                self.execution_context.schema._schema,
+                document,
+                (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+                max_errors=budget,
+                hide_suggestions=not limits.suggestions,
+            )
         )
 
     def operation_errors(
@@ -173,6 +207,26 @@ class QueryLimits(SchemaExtension):
         return []
 
 
+def merge_repeats(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Each distinct message once, with the locations of all its repeats
+    (`@aa @aa @aa` is one unknown directive, not three)."""
+    merged: dict[str, list[GraphQLError]] = {}
+    for error in errors:
+        merged.setdefault(error.message, []).append(error)
+    return [
+        group[0] if len(group) == 1 else _merged(group) for group in merged.values()
+    ]
+
+
+def _merged(group: list[GraphQLError]) -> GraphQLError:
+    first = group[0]
+    return GraphQLError(
+        first.message,
+        nodes=[node for error in group for node in error.nodes or ()],
+        extensions=first.extensions,
+    )
+
+
 class _DirectiveCounter(Visitor):
     def __init__(self) -> None:
         super().__init__()
@@ -188,63 +242,167 @@ def count_directives(document: DocumentNode) -> int:
     return counter.count
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a selection set selects once its fragments are expanded."""
+
+    fields: int
+    depth: int  # fields with a selection set along the deepest path
+    aliases: int
+
+    def __add__(self, other: Shape) -> Shape:
+        return Shape(
+            self.fields + other.fields,
+            max(self.depth, other.depth),
+            self.aliases + other.aliases,
+        )
+
+
+EMPTY = Shape(0, 0, 0)
+
+
+class DocumentShapes:
+    """The shapes of a document's operations, each fragment's shape worked
+    out once (a fragment spread inside its own expansion adds nothing; the
+    spec's rules report the cycle). Counts as strawberry's depth and alias
+    rules did, which expanded every spread anew: introspection fields add
+    no depth, and an alias counts once per use of its fragment."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.fragments = _fragments(document.definitions)
+        self.operations = [
+            d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+        ]
+        self._known: dict[str, Shape] = {}
+        self._open: set[str] = set()
+
+    def fields(self) -> int:
+        return sum(self.of(op.selection_set).fields for op in self.operations)
+
+    def depth_errors(self, max_depth: int) -> list[GraphQLError]:
+        return [
+            GraphQLError(
+                f"'{op.name.value if op.name else 'anonymous'}' "
+                f"exceeds maximum operation depth of {max_depth}",
+                op,
+            )
+            for op in self.operations
+            if self.of(op.selection_set).depth > max_depth
+        ]
+
+    def alias_errors(self, max_aliases: int) -> list[GraphQLError]:
+        aliases = sum(self.of(op.selection_set).aliases for op in self.operations)
+        if aliases <= max_aliases:
+            return []
+        return [GraphQLError(f"{aliases} aliases found. Allowed: {max_aliases}")]
+
+    def of(self, selection_set: SelectionSetNode | None) -> Shape:
+        shape = EMPTY
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                shape += self._field(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                shape += self.of(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                shape += self._fragment(selection.name.value)
+        return shape
+
+    def _field(self, field: FieldNode) -> Shape:
+        below = self.of(field.selection_set)
+        adds_depth = field.selection_set and not field.name.value.startswith("__")
+        return Shape(
+            1 + below.fields,
+            1 + below.depth if adds_depth else 0,
+            (1 if field.alias else 0) + below.aliases,
+        )
+
+    def _fragment(self, name: str) -> Shape:
+        known = self._known.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self._open:
+            return EMPTY
+        self._open.add(name)
+        shape = self._known[name] = self.of(fragment.selection_set)
+        self._open.discard(name)
+        return shape
+
+
+def _fragments(
+    definitions: Iterable[DefinitionNode],
+) -> dict[str, FragmentDefinitionNode]:
+    return {
+        d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+
 def query_cost(
     document: DocumentNode, variables: Mapping[str, Any], operation_name: str | None
 ) -> int:
-    """Nodes the operation may return: for each connection field, the product
-    of the page sizes along its path (fragments expanded)."""
-    fragments = {
-        d.name.value: d
-        for d in document.definitions
-        if isinstance(d, FragmentDefinitionNode)
-    }
+    """List items the operation's response may hold: each connection's page,
+    each list of a page (`edges`, `nodes`) and each list of a contact at its
+    largest, multiplied by the sizes of the lists above it (fragments
+    expanded, each worked out once)."""
     operations = [
         d
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
         and (operation_name is None or (d.name and d.name.value == operation_name))
     ]
-    return sum(
-        _selection_cost(op.selection_set, 1, fragments, variables, frozenset())
-        for op in operations[:1]
-    )
+    costs = _Costs(_fragments(document.definitions), variables)
+    return sum(costs.of(op.selection_set) for op in operations[:1])
 
 
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    multiplier: int,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
-    visiting: frozenset[str],
-) -> int:
-    if selection_set is None:
-        return 0
-    cost = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            inner = multiplier
-            if selection.name.value in CONNECTION_DEFAULT_SIZES:
-                inner = multiplier * _page_size(selection, variables)
-                cost += inner
-            cost += _selection_cost(
-                selection.selection_set, inner, fragments, variables, visiting
-            )
-        elif isinstance(selection, InlineFragmentNode):
-            cost += _selection_cost(
-                selection.selection_set, multiplier, fragments, variables, visiting
-            )
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in visiting:
-                cost += _selection_cost(
-                    fragment.selection_set,
-                    multiplier,
-                    fragments,
-                    variables,
-                    visiting | {name},
-                )
-    return cost
+class _Costs:
+    """Costs of selection sets for one multiplier (1): a cost below a list
+    of n items is n times the cost for one, so a fragment's cost is worked
+    out once whatever the lists above its spreads."""
+
+    def __init__(
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.fragments = fragments
+        self.variables = variables
+        self._known: dict[str, int] = {}
+        self._open: set[str] = set()
+
+    def of(self, selection_set: SelectionSetNode | None) -> int:
+        cost = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                items = self._items(selection)
+                below = self.of(selection.selection_set)
+                cost += below if items is None else items + items * below
+            elif isinstance(selection, InlineFragmentNode):
+                cost += self.of(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                cost += self._fragment(selection.name.value)
+        return cost
+
+    def _items(self, field: FieldNode) -> int | None:
+        """The most items the field may hold; None for a field that is no
+        list (nor connection)."""
+        name = field.name.value
+        if name in CONNECTION_DEFAULT_SIZES:
+            return _page_size(field, self.variables)
+        if name in PAGE_LISTS:
+            return 1
+        return CONTACT_LISTS.get(name)
+
+    def _fragment(self, name: str) -> int:
+        known = self._known.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self._open:
+            return 0
+        self._open.add(name)
+        cost = self._known[name] = self.of(fragment.selection_set)
+        self._open.discard(name)
+        return cost
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:

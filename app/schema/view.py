@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from types import NoneType
 from typing import Any, TypeGuard
@@ -17,6 +18,9 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from app.http_limits import error_body
 from app.schema.context import Context
+from app.schema.errors import BAD_USER_INPUT
+
+logger = logging.getLogger("app.graphql")
 
 JSON = "application/json"
 UTF8 = frozenset({"utf-8", "utf8"})
@@ -114,11 +118,33 @@ class ContactsGraphQLView(GraphQLView[Context, None]):
     def encode_json(self, data: object) -> str | bytes:
         """orjson, several times faster than json on a page of contacts.
         What it refuses (a lone surrogate echoed in an error message, an
-        integer beyond 64 bits) falls back to the standard encoder."""
+        integer beyond 64 bits) falls back to the standard encoder. A
+        response over MAX_RESPONSE_BYTES is replaced by an error: the cost
+        limit counts list items, not the bytes of the text in them."""
         try:
-            return orjson.dumps(data)
+            encoded: str | bytes = orjson.dumps(data)
         except TypeError:
-            return super().encode_json(data)
+            encoded = super().encode_json(data)
+        return _within_response_limit(encoded)
+
+
+def _within_response_limit(encoded: str | bytes) -> str | bytes:
+    """`encoded`, or the error that says it is over MAX_RESPONSE_BYTES."""
+    limit: int = current_app.config["MAX_RESPONSE_BYTES"]
+    size = len(encoded) if isinstance(encoded, bytes) else len(encoded.encode())
+    if size <= limit:
+        return encoded
+    logger.warning("response of %d bytes refused (MAX_RESPONSE_BYTES)", size)
+    message = (
+        f"The response is larger than the limit of {limit} bytes "
+        "(MAX_RESPONSE_BYTES). Ask for fewer fields or smaller pages."
+    )
+    return orjson.dumps(
+        {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": BAD_USER_INPUT}}],
+        }
+    )
 
 
 def _may_ask_for_a_stream(accept: str) -> bool:
