@@ -71,8 +71,9 @@ LIMITS = {
     "MAX_VARIABLES_DEPTH": 32,  # levels of lists and objects in `variables`
     # List items a response may hold: each list at its largest (a page of
     # `first`/`last`, 50 of each list of a contact), multiplied down each
-    # path. A page of 100 contacts with all four lists costs 20,200.
-    "MAX_QUERY_COST": 25_000,
+    # path. A page of 100 contacts with all four lists costs 20,200, through
+    # both edges and nodes 40,300.
+    "MAX_QUERY_COST": 50_000,
     "MAX_RESPONSE_BYTES": 5_000_000,  # a larger response is refused, not sent
 }
 

@@ -179,7 +179,7 @@ QUERY_LIMITS = {
     "MAX_QUERY_ALIASES": 30,
     "MAX_QUERY_DIRECTIVES": 50,
     "MAX_VALIDATION_ERRORS": 10,
-    "MAX_QUERY_COST": 25_000,
+    "MAX_QUERY_COST": 50_000,
     "MAX_RESPONSE_BYTES": 5_000_000,
 }
 
@@ -708,7 +708,7 @@ def test_one_account_cannot_ask_for_every_list_at_its_largest(api: Api) -> None:
         "{ contacts(first: 100) { nodes { " + CONTACT_FIELDS + " } } }"
     ) == {"contacts": {"nodes": []}}
     assert api.refused("{ " + heavy + " }") == [
-        COST_MESSAGE.format(cost=403_000, limit=25_000)
+        COST_MESSAGE.format(cost=403_000, limit=50_000)
     ]
 
 
