@@ -109,6 +109,15 @@ CONTACT_FIELDS = (
         naming=Naming.NAME,
     ),
     ContactField(
+        "nickname",
+        Kind.TEXT,
+        "nickname",
+        max_length=100,
+        description="What the contact is called informally, like Bob for Robert.",
+        searchable=True,
+        naming=Naming.FALLBACK,
+    ),
+    ContactField(
         "company",
         Kind.TEXT,
         "company",

@@ -13,7 +13,7 @@ from app.extensions import db
 from tests.conftest import GraphQL
 
 CONTACT_FIELDS = """
-  id firstName lastName displayName company jobTitle birthday notes favorite
+  id firstName lastName displayName nickname company jobTitle birthday notes favorite
   emails { value label primary }
   phones { value label primary }
   addresses { label street city region postalCode country }
@@ -58,6 +58,7 @@ NOTHING_STORED = dict.fromkeys(CONTACT_TABLES, 0)
 FULL_INPUT: dict[str, Any] = {
     "firstName": "  Ada ",
     "lastName": "Lovelace",
+    "nickname": " Enchantress of Numbers ",
     "company": "Analytical Engines",
     "jobTitle": "Mathematician",
     "birthday": "1815-12-10",
@@ -87,6 +88,7 @@ FULL_CONTACT: dict[str, Any] = {
     "firstName": "Ada",
     "lastName": "Lovelace",
     "displayName": "Ada Lovelace",
+    "nickname": "Enchantress of Numbers",
     "company": "Analytical Engines",
     "jobTitle": "Mathematician",
     "birthday": "1815-12-10",

@@ -71,6 +71,7 @@ def test_create_contact_with_one_field_has_empty_defaults(
         "firstName": None,
         "lastName": "Hopper",
         "displayName": "Hopper",
+        "nickname": None,
         "company": None,
         "jobTitle": None,
         "birthday": None,
@@ -162,6 +163,9 @@ def test_create_contact_accepts_values_at_the_length_limits(
         ({"firstName": "Ada", "company": "ACME"}, "Ada"),
         ({"lastName": "Lovelace", "company": "ACME"}, "Lovelace"),
         ({"firstName": " ", "company": "ACME"}, "ACME"),
+        ({"lastName": "Lovelace", "nickname": "Countess"}, "Lovelace"),
+        ({"nickname": "Bob", "company": "ACME"}, "Bob"),
+        ({"nickname": "Bob", "emails": [{"value": "bob@example.com"}]}, "Bob"),
         (
             {"company": "ACME", "emails": [{"value": "ada@example.com"}]},
             "ACME",
@@ -186,6 +190,9 @@ def test_create_contact_accepts_values_at_the_length_limits(
         "first-only",
         "last-only",
         "company-when-no-name",
+        "name-before-nickname",
+        "nickname-before-company",
+        "nickname-before-email",
         "company-before-email",
         "first-email-before-phone",
         "first-phone",
@@ -227,6 +234,9 @@ INVALID_CREATE_INPUTS = [
     ),
     pytest.param(
         {"lastName": "a" * 101}, [(["input", "lastName"], "TOO_LONG")], id="last"
+    ),
+    pytest.param(
+        {"nickname": "a" * 101}, [(["input", "nickname"], "TOO_LONG")], id="nickname"
     ),
     pytest.param(
         {"company": "a" * 201}, [(["input", "company"], "TOO_LONG")], id="company"
@@ -419,6 +429,74 @@ def test_create_contact_refuses_invalid_input_and_stores_nothing(
     assert errors_of(payload) == expected
     assert payload["contact"] is None
     assert stored_rows(app) == NOTHING_STORED
+
+
+# --- nickname ---------------------------------------------------------------
+
+NICKNAME_SEARCH = """
+query Search($search: String!) {
+  contacts(filter: {search: $search}) { nodes { nickname displayName } }
+}
+"""
+
+
+def test_nickname_is_created_updated_and_cleared(
+    gql: GraphQL, accounts: Accounts
+) -> None:
+    token = accounts.token()
+    created = create_contact(gql, token, {"firstName": "Robert", "nickname": " Bob "})
+    assert created["nickname"] == "Bob"
+    assert fetch(gql, token, created["id"])["nickname"] == "Bob"
+
+    updated = update_contact(gql, token, {"id": created["id"], "nickname": "Rob"})
+    assert updated["nickname"] == "Rob"
+    assert updated["version"] == created["version"] + 1
+
+    cleared = update_contact(gql, token, {"id": created["id"], "nickname": None})
+    assert cleared["nickname"] is None
+    assert fetch(gql, token, created["id"])["nickname"] is None
+
+
+def test_nickname_alone_names_a_contact(gql: GraphQL, accounts: Accounts) -> None:
+    contact = create_contact(gql, accounts.token(), {"nickname": "Bob"})
+
+    assert contact["displayName"] == "Bob"
+
+
+def test_nickname_at_the_limit_is_kept_and_longer_is_too_long(
+    gql: GraphQL, accounts: Accounts
+) -> None:
+    token = accounts.token()
+    assert create_contact(gql, token, {"nickname": "n" * 100})["nickname"] == "n" * 100
+
+    payload = create(gql, token, {"firstName": "Ada", "nickname": "n" * 101})
+
+    assert payload["contact"] is None
+    assert payload["userErrors"] == [
+        {
+            "field": ["input", "nickname"],
+            "message": "Must be at most 100 characters.",
+            "code": "TOO_LONG",
+        }
+    ]
+
+
+def test_search_finds_a_contact_by_nickname_case_insensitively(
+    gql: GraphQL, accounts: Accounts
+) -> None:
+    token = accounts.token()
+    create_contact(gql, token, {"firstName": "Robert", "nickname": "Bobby"})
+    create_contact(gql, token, {"firstName": "Ada"})
+    created = create_contact(gql, token, {"firstName": "Grace"})
+    update_contact(gql, token, {"id": created["id"], "nickname": "Amazing Grace"})
+
+    def found(search: str) -> list[str]:
+        data = gql.data(NICKNAME_SEARCH, {"search": search}, token)
+        return [node["nickname"] for node in data["contacts"]["nodes"]]
+
+    assert found("BOBB") == ["Bobby"]
+    assert found("amazing") == ["Amazing Grace"]
+    assert found("nobody") == []
 
 
 # --- updateContact ----------------------------------------------------------
