@@ -203,7 +203,7 @@ def test_only_the_selected_lists_are_read(
         (
             "displayName",
             "CREATED_AT",
-            {"id", "created_at", "first_name", "last_name", "company"},
+            {"id", "created_at", "first_name", "last_name", "nickname", "company"},
         ),
         (
             "firstName updatedAt",
