@@ -166,7 +166,7 @@ def test_production_refuses_introspection(
     assert body["data"] is None
     assert messages(body) == refusals
     assert {error["extensions"]["code"] for error in body["errors"]} == {
-        "BAD_USER_INPUT"
+        "GRAPHQL_VALIDATION_FAILED"
     }
 
 

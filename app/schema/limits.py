@@ -46,6 +46,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.config import LIMITS
 from app.schema.document_cache import ValidQueries
+from app.schema.parsing import VALIDATION_FAILED
 from app.services.contact_input import LIST_MAX_ITEMS
 
 # Fields whose page size multiplies the cost of everything below them, with
@@ -166,15 +167,14 @@ class QueryLimits(SchemaExtension):
         budget = limits.max_validation_errors - len(counted)
         if budget <= 0:
             return counted
-        return counted + merge_repeats(
-            validate(
-                self.execution_context.schema._schema,
-                document,
-                (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
-                max_errors=budget,
-                hide_suggestions=not limits.suggestions,
-            )
+        invalid = validate(
+            self.execution_context.schema._schema,
+            document,
+            (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+            max_errors=budget,
+            hide_suggestions=not limits.suggestions,
         )
+        return counted + merge_repeats([validation_failed(e) for e in invalid])
 
     def operation_errors(
         self, document: DocumentNode, variables: Mapping[str, Any]
@@ -205,6 +205,19 @@ class QueryLimits(SchemaExtension):
                 )
             ]
         return []
+
+
+def validation_failed(error: GraphQLError) -> GraphQLError:
+    """A rule of the GraphQL spec (or introspection being off) refused the
+    document: `GRAPHQL_VALIDATION_FAILED`, as Apollo Server says. The
+    server's own limits stay `BAD_USER_INPUT`."""
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions={**(error.extensions or {}), "code": VALIDATION_FAILED},
+    )
 
 
 def merge_repeats(errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -102,3 +102,35 @@ def test_a_repeated_syntax_error_is_reported_alike(gql: GraphQL) -> None:
 
     assert first == second
     assert first["errors"][0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("{ nope }", "Cannot query field 'nope' on type 'Query'."),
+        ("query($x: Int) { __typename }", "Variable '$x' is never used."),
+        (
+            "{ me }",
+            "Field 'me' of type 'User' must have a selection of subfields."
+            " Did you mean 'me { ... }'?",
+        ),
+    ],
+)
+def test_a_document_the_schema_refuses_is_graphql_validation_failed(
+    gql: GraphQL, query: str, message: str
+) -> None:
+    errors = gql(query)["errors"]
+
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        (message, {"code": "GRAPHQL_VALIDATION_FAILED"})
+    ]
+
+
+def test_a_server_limit_stays_bad_user_input(gql: GraphQL) -> None:
+    deep = "{ me { id } " + "".join(f"a{i}: __typename " for i in range(31)) + "}"
+
+    errors = gql(deep)["errors"]
+
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        ("31 aliases found. Allowed: 30", {"code": "BAD_USER_INPUT"})
+    ]
