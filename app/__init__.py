@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
 from app.config import config_for, database_url
 from app.cors import init_cors
@@ -95,12 +97,13 @@ def prepare_password_checks(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """No cookie sessions; request ids, security headers, and a
-    GraphQL-shaped 413."""
+    """No cookie sessions; request ids, security headers, and HTTP errors
+    (a 413, an unknown path, a method not taken) in the GraphQL shape."""
     app.session_interface = NoSessions()
     init_request_ids(app)
     init_security_headers(app)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)
+    app.register_error_handler(HTTPException, http_error)
 
 
 def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
@@ -110,6 +113,15 @@ def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
         "(MAX_CONTENT_LENGTH)."
     )
     return error_body(message), 413
+
+
+def http_error(error: HTTPException) -> Response:
+    """Werkzeug's error as JSON in the contract's shape, never its HTML
+    page; its headers (a 405's `Allow`) are kept."""
+    response = error.get_response()
+    response.set_data(json.dumps(error_body(f"{error.name}.")))
+    response.content_type = "application/json"
+    return response
 
 
 def register_graphql(app: Flask) -> None:

@@ -386,3 +386,23 @@ def test_a_cursor_at_the_largest_id_is_read(
     body = gql(CONTACTS, {"after": cursor("LAST_NAME", "adams", 2**31 - 1)}, token)
 
     assert body == {"data": {"contacts": {"totalCount": 1}}}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "message"),
+    [
+        ("PUT", "/graphql", 405, "Method Not Allowed."),
+        ("DELETE", "/graphql", 405, "Method Not Allowed."),
+        ("GET", "/no-such-path", 404, "Not Found."),
+        ("POST", "/healthz", 405, "Method Not Allowed."),
+    ],
+)
+def test_an_http_error_outside_graphql_is_json_too(
+    client: FlaskClient, method: str, path: str, status: int, message: str
+) -> None:
+    response = client.open(path, method=method)
+
+    assert (response.status_code, response.get_json()) == (status, refusal(message))
+    assert response.content_type == "application/json"
+    if status == 405:
+        assert "GET" in response.headers["Allow"]
