@@ -28,7 +28,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import derived_columns, utcnow
+from app.models import utcnow
 from app.services import auth
 from app.services.contacts import address_values
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
@@ -241,13 +241,7 @@ def _contact_rows(
     task: Task, ids: list[int], batch: list[DemoContact], now: Any
 ) -> Iterator[tuple[Any, ...]]:
     for contact_id, contact in zip(ids, batch, strict=True):
-        sort_first, sort_last, search_text = derived_columns(
-            contact.first_name,
-            contact.last_name,
-            contact.company,
-            [email.value for email in contact.emails],
-            [phone.value for phone in contact.phones],
-        )
+        sort_first, sort_last, search_text = contact.derived()
         yield (
             contact_id,
             task.user_id,

@@ -59,6 +59,8 @@ CONTRACT_CODES = {
     "BAD_USER_INPUT",
     "RATE_LIMITED",
     "INTERNAL_SERVER_ERROR",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
 }
 # Only the victim's data holds this; no generated value can contain it.
 VICTIM_MARK = "zqvictim"
