@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.wrappers import Response
+from flask import Flask
 
 from app.config import config_for, database_url
-from app.cors import init_cors
 from app.db import register_database
 from app.extensions import db, jwt, limiter, migrate
-from app.http_limits import error_body, init_http_limits, limit_per_address
-from app.no_sessions import NoSessions
-from app.request_id import init_request_ids
-from app.security_headers import init_security_headers
+from app.http import register_http
+from app.http.address_limit import limit_per_address
 from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
 from app.services.tokens import init_token_cache
@@ -32,11 +26,10 @@ def create_app(
     load_config(app, config_name, test_config)
     configure_logging(app)
     register_extensions(app)
+    register_http(app)
     register_database(app)
     prepare_password_checks(app)
-    register_request_hooks(app)
     register_graphql(app)
-    register_health_routes(app)
     register_commands(app)
     return app
 
@@ -84,9 +77,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     jwt.init_app(app)
-    init_cors(app)
     limiter.init_app(app)
-    init_http_limits(app)
     init_rate_limits(app)
     init_token_cache(app)
 
@@ -94,34 +85,6 @@ def register_extensions(app: Flask) -> None:
 def prepare_password_checks(app: Flask) -> None:
     with app.app_context():
         prepare_dummy_hash()
-
-
-def register_request_hooks(app: Flask) -> None:
-    """No cookie sessions; request ids, security headers, and HTTP errors
-    (a 413, an unknown path, a method not taken) in the GraphQL shape."""
-    app.session_interface = NoSessions()
-    init_request_ids(app)
-    init_security_headers(app)
-    app.register_error_handler(RequestEntityTooLarge, body_too_large)
-    app.register_error_handler(HTTPException, http_error)
-
-
-def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    message = (
-        f"The request body is larger than the limit of {limit} bytes "
-        "(MAX_CONTENT_LENGTH)."
-    )
-    return error_body(message), 413
-
-
-def http_error(error: HTTPException) -> Response:
-    """Werkzeug's error as JSON in the contract's shape, never its HTML
-    page; its headers (a 405's `Allow`) are kept."""
-    response = error.get_response()
-    response.set_data(json.dumps(error_body(f"{error.name}.")))
-    response.content_type = "application/json"
-    return response
 
 
 def register_graphql(app: Flask) -> None:
@@ -136,12 +99,6 @@ def register_graphql(app: Flask) -> None:
         graphql_ide="graphiql" if app.config["GRAPHIQL"] else None,
     )
     app.add_url_rule("/graphql", view_func=limit_per_address(view))
-
-
-def register_health_routes(app: Flask) -> None:
-    from app.health import health
-
-    app.register_blueprint(health)
 
 
 def register_commands(app: Flask) -> None:

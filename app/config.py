@@ -164,19 +164,20 @@ class Config:
     RATELIMIT_REGISTER_PER_IP = env_str("RATELIMIT_REGISTER_PER_IP", "20/hour")
     RATELIMIT_REFRESH_PER_IP = env_str("RATELIMIT_REFRESH_PER_IP", "60/minute")
     RATELIMIT_PER_TOKEN = env_str("RATELIMIT_PER_TOKEN", "600/minute")
-    # Every /graphql request per client address (app/http_limits.py, through
-    # Flask-Limiter, which shares RATELIMIT_STORAGE_URI and fails open).
+    # Every /graphql request per client address (the rule is in
+    # app/services/rate_limits.py too; Flask-Limiter counts it, sharing
+    # RATELIMIT_STORAGE_URI, and fails open: app/http/address_limit.py).
     RATELIMIT_PER_IP = env_str("RATELIMIT_PER_IP", "300/minute")
     RATELIMIT_SWALLOW_ERRORS = True
     # Flask-Limiter's own headers would rewrite the Retry-After that the
-    # per-operation rules set; app/http_limits.py sets its own.
+    # per-operation rules set; app/http/address_limit.py sets its own.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STORAGE_OPTIONS = {
         "socket_timeout": RATELIMIT_STORAGE_TIMEOUT,
         "socket_connect_timeout": RATELIMIT_STORAGE_TIMEOUT,
     }
     # How many reverse proxies in front of the app set X-Forwarded-For; 0
-    # trusts none and uses the connection's address.
+    # trusts none and uses the connection's address (app/http/proxy.py).
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -26,7 +26,7 @@ import orjson
 from flask import Flask, Response, g, request
 from flask.logging import default_handler
 
-from app.request_id import current_request_id
+from app.http.request_id import current_request_id
 
 NO_REQUEST_ID = "-"
 MASK = "[REDACTED]"

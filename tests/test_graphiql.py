@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.security_headers import GRAPHIQL_CSP
+from app.http.security_headers import GRAPHIQL_CSP
 
 HTML = {"Accept": "text/html"}
 ROOT = Path(__file__).parent.parent

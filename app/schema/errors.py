@@ -10,7 +10,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import ApiError
-from app.request_id import current_request_id
+from app.http.request_id import current_request_id
 
 logger = logging.getLogger("app.graphql")
 

@@ -16,7 +16,7 @@ from strawberry.flask.views import GraphQLView
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 
-from app.http_limits import error_body
+from app.http.errors import error_body
 from app.schema.context import Context
 from app.schema.errors import BAD_USER_INPUT
 

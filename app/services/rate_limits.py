@@ -17,6 +17,15 @@ When the storage is down, the sign-in rules fail closed (RATE_LIMITED with
 Redis went away) and the per-login rule fails open (signed-in users keep
 working). Either way a warning names the rule and the error's type, never
 the storage URI or the driver's message.
+
+The per-address rule (`RATELIMIT_PER_IP`, read by `per_address_limit`)
+bounds every /graphql request, anonymous ones and those with bad tokens
+included, which no per-login rule sees. Flask-Limiter counts it, in the same
+storage under the same key prefix (keyed by the plain address, with its
+fixed window), and it fails open (`RATELIMIT_SWALLOW_ERRORS`);
+app/http/address_limit.py puts it on the /graphql view and answers its 429.
+The client address every rule counts by is the proxy fix's
+(app/http/proxy.py).
 """
 
 from __future__ import annotations
@@ -35,7 +44,6 @@ from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError, StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import RateLimited
 from app.services.text import email_key
@@ -62,6 +70,13 @@ REGISTER_PER_IP = Rule("register-ip", "RATELIMIT_REGISTER_PER_IP", "20/hour")
 REFRESH_PER_IP = Rule("refresh-ip", "RATELIMIT_REFRESH_PER_IP", "60/minute")
 PER_TOKEN = Rule("token", "RATELIMIT_PER_TOKEN", "600/minute", fail_open=True)
 RULES = (LOGIN_PER_IP, LOGIN_PER_EMAIL, REGISTER_PER_IP, REFRESH_PER_IP, PER_TOKEN)
+
+
+def per_address_limit() -> str:
+    """The per-address rule's limits (`RATELIMIT_PER_IP`, e.g. "300/minute"),
+    which Flask-Limiter reads when it checks a request."""
+    limit: str = current_app.config["RATELIMIT_PER_IP"]
+    return limit
 
 
 class RateLimits:
@@ -147,17 +162,8 @@ def _digest(key: str) -> str:
 
 
 def init_rate_limits(app: Flask) -> None:
-    """Build the app's limiter now, so bad settings stop the start-up, and
-    trust `TRUSTED_PROXY_COUNT` proxies' X-Forwarded-For for the client
-    address (0, the default, trusts none: a client could otherwise pick a
-    fresh address for every attempt). Only X-Forwarded-For: the other
-    X-Forwarded-* headers are not the limiter's to trust."""
+    """Build the app's limiter now, so bad settings stop the start-up."""
     app.extensions[EXTENSION] = RateLimits(app.config)
-    proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=0
-        )
 
 
 def current() -> RateLimits:

@@ -12,7 +12,7 @@ from flask import Flask
 from app import create_app
 from app.config import database_url
 from app.extensions import db
-from app.health import Probe
+from app.http.health import Probe
 
 
 @pytest.fixture

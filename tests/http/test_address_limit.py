@@ -1,4 +1,5 @@
-"""The blanket per-address limit on /graphql (app/http_limits.py)."""
+"""The blanket per-address limit on /graphql (app/http/address_limit.py;
+the rule is app/services/rate_limits.py's)."""
 
 from __future__ import annotations
 

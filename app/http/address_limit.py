@@ -1,9 +1,8 @@
-"""A blanket limit on /graphql requests per client address (Flask-Limiter).
-
-The per-operation rules in app/services/rate_limits.py cover sign-in and
-signed-in use; this one also bounds anonymous traffic and requests with bad
-tokens, which no per-login rule sees. It fails open: when its storage is
-down, requests are served (the sign-in rules still fail closed).
+"""The per-address limit wired into Flask: Flask-Limiter counts every
+/graphql request against the rule `rate_limits.per_address_limit` (the
+rule, its storage and its failure mode are described with the others in
+app/services/rate_limits.py), and a refusal is the contract's RATE_LIMITED
+with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -12,16 +11,13 @@ import math
 import time
 from typing import Any, cast
 
-from flask import Flask, current_app
+from flask import Flask
 from flask.typing import RouteCallable
 from flask_limiter.errors import RateLimitExceeded
 
 from app.extensions import limiter
-
-
-def per_address_limit() -> str:
-    limit: str = current_app.config["RATELIMIT_PER_IP"]
-    return limit
+from app.http.errors import error_body
+from app.services.rate_limits import per_address_limit
 
 
 def limit_per_address(view: RouteCallable) -> RouteCallable:
@@ -42,15 +38,5 @@ def too_many_requests(
     return body, 429, {"Retry-After": str(retry_after)}
 
 
-def error_body(
-    message: str, code: str = "BAD_USER_INPUT", **extensions: object
-) -> dict[str, Any]:
-    """The body of a refusal made before any GraphQL runs (a request too
-    large, too frequent or unreadable): one error in the contract's shape."""
-    return {
-        "errors": [{"message": message, "extensions": {"code": code, **extensions}}]
-    }
-
-
-def init_http_limits(app: Flask) -> None:
+def init_address_limit(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, too_many_requests)
