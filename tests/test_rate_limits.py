@@ -27,7 +27,7 @@ from app import create_app
 from app.errors import RateLimited
 from app.extensions import db
 from app.models import AuthSession, User
-from app.schema.ratelimit import retry_after_header
+from app.schema.throttling import retry_after_header
 from app.services import passwords
 from tests.services.test_rate_limits import Clock, freeze_time
 

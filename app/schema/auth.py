@@ -11,7 +11,7 @@ from app.errors import InvalidInput
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
 from app.schema.ids import to_global_id
-from app.schema.ratelimit import RateLimit, count_login, count_refresh, count_register
+from app.schema.throttling import RateLimit, count_login, count_refresh, count_register
 from app.services import auth
 from app.services.tokens import IssuedTokens, Viewer
 

@@ -9,7 +9,7 @@ import strawberry
 from flask import Request, Response
 
 from app.errors import NotAuthenticated
-from app.schema.ratelimit import retry_after_header
+from app.schema.throttling import retry_after_header
 from app.services import contacts, rate_limits, tokens
 from app.services.tokens import Viewer
 

@@ -1,5 +1,6 @@
-"""Rate limits in the GraphQL layer: count an attempt before a resolver
-runs, and answer a refusal with an HTTP `Retry-After` header as well.
+"""Throttling in the GraphQL layer: count an attempt against a rule of
+app/services/rate_limits.py before a resolver runs, and answer a refusal
+with an HTTP `Retry-After` header as well.
 
 One field execution is one attempt, so aliases and repeated mutations in a
 document each count, and the refusal comes before the service does any work
@@ -24,8 +25,9 @@ Count = Callable[[Request, dict[str, Any]], None]
 
 
 def client_address(request: Request) -> str:
-    """The peer's address (behind trusted proxies, ProxyFix has put the
-    client's there); "unknown" shares one count, e.g. on a Unix socket."""
+    """The peer's address (behind trusted proxies, the proxy fix,
+    app/http/proxy.py, has put the client's there); "unknown" shares one
+    count, e.g. on a Unix socket."""
     return request.remote_addr or "unknown"
 
 
