@@ -2,8 +2,8 @@
 
 from functools import lru_cache
 
-from app import opaque
 from app.errors import BadUserInput
+from app.services import opaque
 
 NODE_TYPES = frozenset({"User", "Contact", "Tag"})
 # Digits of the largest key a 64-bit column holds. A longer number names no

@@ -35,12 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app import opaque
 from app.db.compiled_reads import CompiledRead
 from app.db.reads import read_connection
 from app.errors import BadUserInput
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
+from app.services import opaque
 from app.services.contact_rows import (
     ALL_FIELDS,
     ContactRecord,

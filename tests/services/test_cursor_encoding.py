@@ -10,7 +10,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import opaque
+from app.services import opaque
 from app.services.contact_queries import COMPACT_JSON, compact_json
 
 SORT_KEYS = st.one_of(st.text(), st.characters(max_codepoint=127).map(lambda c: c * 3))
