@@ -53,7 +53,7 @@ bench: $(VENV)/.installed-runtime ## The API against a hand-written endpoint on 
 		|| { echo "error: wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/api_vs_handwritten.py $(BENCH_ARGS)
 
-# The whole suite runs twice, once on each GraphQL executor (app/schema/executor.py
+# The whole suite runs twice, once on each GraphQL executor (graphql_fastpath/
 # and graphql-core's stock one): the fast one must answer exactly alike.
 test: $(VENV)/.installed-dev ## Lint, check formatting and types, run the tests on both executors (PYTEST_ARGS="...")
 	$(BIN)/ruff check .
@@ -65,7 +65,7 @@ test: $(VENV)/.installed-dev ## Lint, check formatting and types, run the tests 
 coverage: $(VENV)/.installed-dev ## Run the tests with a branch-coverage report
 	$(BIN)/pytest --cov --cov-report=term-missing $(PYTEST_ARGS)
 
-typecheck: $(VENV)/.installed-dev ## Type-check app/ with mypy
+typecheck: $(VENV)/.installed-dev ## Type-check app/ and graphql_fastpath/ with mypy
 	$(BIN)/mypy
 
 schema: $(VENV)/.installed-runtime ## Rewrite schema.graphql from the code

@@ -78,7 +78,7 @@ LIMITS = {
 }
 
 # How validated operations execute (GRAPHQL_EXECUTOR): "fast" serves plain
-# attribute fields inline (app/schema/executor.py), "stock" is graphql-core's
+# attribute fields inline (graphql_fastpath/), "stock" is graphql-core's
 # own executor as strawberry runs it. Both answer alike; the tests run on both.
 GRAPHQL_EXECUTORS = ("fast", "stock")
 

@@ -1,4 +1,4 @@
-"""Time graphql-core's stock executor against ours (app/schema/executor.py).
+"""Time graphql-core's stock executor against ours (graphql_fastpath/).
 
     .venv/bin/python bench/executor.py [--contacts 50] [--iterations 200]
         [--rounds 5]
@@ -50,9 +50,9 @@ from app.db.transaction import transactional  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import User  # noqa: E402
 from app.schema.context import Context  # noqa: E402
-from app.schema.executor import FastExecutor  # noqa: E402
 from app.services import seed, tokens  # noqa: E402
 from bench.queries import LIST  # noqa: E402
+from graphql_fastpath import FastExecutor  # noqa: E402
 
 EXECUTORS: dict[str, type[Executor]] = {
     "stock": StrawberryGraphQLCoreExecutionContext,

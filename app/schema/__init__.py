@@ -18,11 +18,11 @@ from app.schema.autocommit import AutocommitQueries
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
-from app.schema.executor import FastExecutor
 from app.schema.limits import Limits, QueryLimits
 from app.schema.literals import LongIntegers
 from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
+from graphql_fastpath import FastExecutor
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
 Mutation = merge_types("Mutation", (AuthMutation, ContactMutation))

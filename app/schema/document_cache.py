@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
-from app.lru import LruCache
+from graphql_fastpath.lru import LruCache
 
 
 class ValidQueries(LruCache[str, tuple[GraphQLError, ...]]):

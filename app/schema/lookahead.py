@@ -13,8 +13,8 @@ from graphql import (
     SelectionNode,
 )
 
-from app.lru import LruCache
 from app.schema.context import Info
+from graphql_fastpath.lru import LruCache
 
 Paths = tuple[tuple[str, ...], ...]
 Fragments = Mapping[str, FragmentDefinitionNode]

@@ -25,8 +25,8 @@ from app.db.compiled_reads import compiled
 from app.db.reads import read_connection
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
-from app.lru import LruCache
 from app.models import AuthSession, RefreshToken, User, utcnow
+from graphql_fastpath.lru import LruCache
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
 VERIFIED_ACCESS_TOKENS = "verified_access_tokens"

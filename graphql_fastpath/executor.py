@@ -31,8 +31,10 @@ selections collected); the others are collected and planned per request,
 as before. `DocumentCache` bounds the memory: the plans of at most
 `DOCUMENTS` documents, and at most `PLANS_PER_DOCUMENT` selection sets each.
 
-bench/executor.py measures the difference; tests/graphql/
-test_executor_differential.py holds the two executors' answers side by side.
+bench/executor.py measures the difference; graphql_fastpath/tests/
+test_executor.py and tests/graphql/test_executor_differential.py (the app,
+over HTTP) hold the two executors' answers side by side. The private names
+of graphql-core and strawberry used here are listed in COMPAT.md.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from app.lru import LruCache
+from graphql_fastpath.lru import LruCache
 
 # Runtime types whose values are never awaitable, exceptions or Undefined.
 PRIMITIVES = frozenset({str, int, float, bool})
