@@ -7,6 +7,7 @@ uses it; graphql_fastpath/tests/test_compat.py holds the executor's.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +16,6 @@ import strawberry
 from graphql import GraphQLSchema, ValidationRule
 from sqlalchemy import (
     Column,
-    Connection,
     Index,
     Integer,
     MetaData,
@@ -32,6 +32,24 @@ def broken(name: str, used_by: str, expected: str) -> str:
         f"{name} (used by {used_by}) changed: expected {expected}. "
         "See COMPAT.md before upgrading."
     )
+
+
+def load(dotted: str, used_by: str) -> Any:
+    """`module.name` imported, or a failure that names it and its user."""
+    parts = dotted.split(".")
+    try:
+        # The longest importable prefix is the module; the rest, attributes.
+        for end in range(len(parts), 0, -1):
+            try:
+                found: Any = importlib.import_module(".".join(parts[:end]))
+            except ImportError:
+                continue
+            for name in parts[end:]:
+                found = getattr(found, name)
+            return found
+        raise ImportError(dotted)
+    except (ImportError, AttributeError):
+        raise AssertionError(broken(dotted, used_by, "it to exist")) from None
 
 
 def parameters(function: Callable[..., Any]) -> list[str]:
@@ -102,13 +120,26 @@ def test_execution_context_provided_operation_name() -> None:
 
 
 def test_strawberry_internal_modules() -> None:
-    from strawberry.extensions.field_extension import SyncExtensionResolver
-    from strawberry.http.parse_content_type import parse_content_type
-    from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-    from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-    from strawberry.utils.str_converters import to_camel_case
+    resolver = load(
+        "strawberry.extensions.field_extension.SyncExtensionResolver",
+        "app/schema/throttling.py",
+    )
+    parse_content_type = load(
+        "strawberry.http.parse_content_type.parse_content_type", "app/schema/view.py"
+    )
+    rules = [
+        load(f"strawberry.schema.validation_rules.{name}", "app/schema/limits.py")
+        for name in (
+            "maybe_null.MaybeNullValidationRule",
+            "one_of.OneOfInputValidationRule",
+        )
+    ]
+    to_camel_case = load(
+        "strawberry.utils.str_converters.to_camel_case",
+        "app/fields.py, app/schema/contact.py",
+    )
 
-    for rule in (MaybeNullValidationRule, OneOfInputValidationRule):
+    for rule in rules:
         assert issubclass(rule, ValidationRule), broken(
             f"strawberry.schema.validation_rules.{rule.__name__}",
             "app/schema/limits.py",
@@ -127,7 +158,7 @@ def test_strawberry_internal_modules() -> None:
         "app/fields.py, app/schema/contact.py",
         "strawberry's field-name conversion",
     )
-    assert SyncExtensionResolver is not None, broken(
+    assert resolver is not None, broken(
         "strawberry.extensions.field_extension.SyncExtensionResolver",
         "app/schema/throttling.py",
         "a type",
@@ -139,7 +170,11 @@ def test_strawberry_internal_modules() -> None:
 
 def test_connection_cursor_execute_and_handle_dbapi_exception() -> None:
     where = "app/db/compiled_reads.py"
-    assert parameters(Connection._cursor_execute) == [
+    cursor_execute = load("sqlalchemy.Connection._cursor_execute", where)
+    handle_dbapi_exception = load(
+        "sqlalchemy.Connection._handle_dbapi_exception", where
+    )
+    assert parameters(cursor_execute) == [
         "self",
         "cursor",
         "statement",
@@ -150,7 +185,7 @@ def test_connection_cursor_execute_and_handle_dbapi_exception() -> None:
         where,
         "(cursor, statement, parameters, context=None)",
     )
-    assert parameters(Connection._handle_dbapi_exception) == [
+    assert parameters(handle_dbapi_exception) == [
         "self",
         "e",
         "statement",

@@ -8,6 +8,7 @@ uses it, before it fails somewhere in the differential tests.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,8 @@ from graphql import (
 from graphql.execution import Executor
 
 EXECUTOR = "graphql_fastpath/executor.py"
+CONTEXT = "strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext"
+CONVERTER = "strawberry.schema.schema_converter.GraphQLCoreConverter"
 
 
 def broken(name: str, expected: str) -> str:
@@ -29,6 +32,24 @@ def broken(name: str, expected: str) -> str:
         f"{name} (used by {EXECUTOR}) changed: expected {expected}. "
         "See graphql_fastpath/COMPAT.md before upgrading."
     )
+
+
+def load(dotted: str) -> Any:
+    """`module.name` imported, or a failure that names it."""
+    parts = dotted.split(".")
+    try:
+        # The longest importable prefix is the module; the rest, attributes.
+        for end in range(len(parts), 0, -1):
+            try:
+                found: Any = importlib.import_module(".".join(parts[:end]))
+            except ImportError:
+                continue
+            for name in parts[end:]:
+                found = getattr(found, name)
+            return found
+        raise ImportError(dotted)
+    except (ImportError, AttributeError):
+        raise AssertionError(broken(dotted, "it to exist")) from None
 
 
 def parameters(function: Callable[..., Any]) -> list[str]:
@@ -83,9 +104,10 @@ def test_executor_internals_of_the_executor_module() -> None:
 
 
 def test_collect_fields_types() -> None:
-    from graphql.execution import collect_fields
-
-    assert getattr(collect_fields.CollectedFields, "_fields", None) == (
+    module = "graphql.execution.collect_fields"
+    collected_fields = load(f"{module}.CollectedFields")
+    field_details = load(f"{module}.FieldDetails")
+    assert getattr(collected_fields, "_fields", None) == (
         "grouped_field_set",
         "new_defer_usages",
         "forbidden_directive_instances",
@@ -93,7 +115,7 @@ def test_collect_fields_types() -> None:
         "graphql.execution.collect_fields.CollectedFields",
         "a 3-tuple (grouped_field_set, new_defer_usages, ...)",
     )
-    assert getattr(collect_fields.FieldDetails, "_fields", None) == (
+    assert getattr(field_details, "_fields", None) == (
         "node",
         "defer_usage",
         "fragment_variable_values",
@@ -102,9 +124,7 @@ def test_collect_fields_types() -> None:
         "fields node, defer_usage, fragment_variable_values",
     )
     for alias in ("FieldDetailsList", "GroupedFieldSet"):
-        assert hasattr(collect_fields, alias), broken(
-            f"graphql.execution.collect_fields.{alias}", "a type alias"
-        )
+        load(f"{module}.{alias}")
 
 
 def test_path_is_a_named_tuple_of_three() -> None:
@@ -288,7 +308,7 @@ def fast_instance_attributes() -> set[str]:
 def test_fast_executor_names_shadow_nothing() -> None:
     """The methods and attributes FastExecutor adds must not replace one of
     graphql-core's or strawberry's by accident, now or after an upgrade."""
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+    StrawberryGraphQLCoreExecutionContext = load(CONTEXT)
 
     from graphql_fastpath.executor import FastExecutor
 
@@ -327,7 +347,7 @@ def test_strawberry_execution_context_class() -> None:
 
 
 def test_definition_backref() -> None:
-    from strawberry.schema.schema_converter import GraphQLCoreConverter
+    GraphQLCoreConverter = load(CONVERTER)
     from strawberry.types.base import StrawberryObjectDefinition
     from strawberry.types.field import StrawberryField
 
@@ -344,7 +364,7 @@ def test_definition_backref() -> None:
 
 
 def test_strawberry_field_shape() -> None:
-    from strawberry.schema.schema_converter import GraphQLCoreConverter
+    GraphQLCoreConverter = load(CONVERTER)
 
     fields = graphql_type("Pet").fields
     plain = fields["name"].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
@@ -373,7 +393,7 @@ def test_resolvers_carry_is_default() -> None:
 
 
 def test_is_type_of_of_an_implementation_reads_no_info() -> None:
-    from strawberry.schema.schema_converter import GraphQLCoreConverter
+    GraphQLCoreConverter = load(CONVERTER)
 
     pet = graphql_type("Pet")
     definition = pet.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
