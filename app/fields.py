@@ -12,6 +12,7 @@ walks through it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass
 from datetime import date
@@ -171,7 +172,7 @@ def add_fields(
     (name: (annotation, default or MISSING)) among its annotations: first,
     or right after `after`. A `display_name` of `cls` moves to just after
     the NAME fields, where the API has always shown it."""
-    own = dict(cls.__dict__.get("__annotations__", {}))
+    own = dict(inspect.get_annotations(cls))
     names = [name for name in own if name != "display_name"]
     at = names.index(after) + 1 if after is not None else 0
     names[at:at] = fields

@@ -194,7 +194,7 @@ class Contact(ContactFields, Base):
 
     # SQLAlchemy adds `WHERE version = <old>` to every UPDATE and raises
     # StaleDataError when another transaction got there first.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by SQLAlchemy)
 
     @property
     def display_name(self) -> str:

@@ -204,7 +204,7 @@ def analyze(database_url: str) -> None:
 
 
 def run_task(task: Task) -> None:
-    batch = list(DemoGenerator(task.seed).contacts(task.count, task.count))[0]
+    batch = next(iter(DemoGenerator(task.seed).contacts(task.count, task.count)))
     now = utcnow()
     with psycopg.connect(task.database_url) as connection:
         ids = [

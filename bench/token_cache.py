@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_jwt_extended import create_access_token  # noqa: E402
+from flask_jwt_extended import create_access_token
 
-from app import create_app  # noqa: E402
-from app.services import tokens  # noqa: E402
+from app import create_app
+from app.services import tokens
 
 
 def per_call_us(call: Callable[[], object], requests: int) -> float:

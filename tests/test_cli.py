@@ -85,7 +85,8 @@ def test_help_describes_every_option(
 ) -> None:
     result = invoke(app, command, ["--help"])
     assert result.exit_code == 0
-    assert command.help and command.help.split("\n")[0] in result.output
+    assert command.help
+    assert command.help.split("\n")[0] in result.output
     for option in expected:
         assert option in result.output
 
@@ -300,14 +301,16 @@ def test_seeded_phones_and_countries_are_valid(app: Flask) -> None:
     with app.app_context():
         phones = db.session.scalars(select(PhoneNumber.value)).all()
         countries = db.session.scalars(select(PostalAddress.country)).all()
-    assert phones and countries
+    assert phones
+    assert countries
     for value in phones:
         number = phonenumbers.parse(value)
         assert phonenumbers.is_valid_number(number), value
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         assert e164 == value
     for country in countries:
-        assert country is not None and pycountry.countries.get(alpha_2=country)
+        assert country is not None
+        assert pycountry.countries.get(alpha_2=country)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -80,13 +80,11 @@ def test_info_raw_info() -> None:
     assert raw is not None, broken(
         "strawberry.Info._raw_info", where, "graphql-core's resolve info"
     )
-    assert raw.field_nodes[0].name.value == "hello" and set(raw.fragments) == {"F"}, (
-        broken(
-            "strawberry.Info._raw_info",
-            where,
-            "the document's field_nodes and fragments",
-        )
+    problem = broken(
+        "strawberry.Info._raw_info", where, "the document's field_nodes and fragments"
     )
+    assert raw.field_nodes[0].name.value == "hello", problem
+    assert set(raw.fragments) == {"F"}, problem
 
 
 def test_schema_graphql_schema() -> None:

@@ -105,7 +105,8 @@ def test_example_is_one_documented_operation_valid_against_the_schema(
     assert text.startswith("# "), "start with a comment saying what it does"
     assert validate(schema, document) == []
     assert len(operations) == len(document.definitions) == 1
-    assert operations[0].name and operations[0].name.value == operation_name(example)
+    assert operations[0].name
+    assert operations[0].name.value == operation_name(example)
 
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)

@@ -104,7 +104,7 @@ def test_development_is_the_default(
 def test_unknown_app_env_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_ENV", "staging")
 
-    with pytest.raises(RuntimeError, match="APP_ENV must be one of .*'staging'"):
+    with pytest.raises(RuntimeError, match=r"APP_ENV must be one of .*'staging'"):
         create_app()
 
 

@@ -3,6 +3,7 @@ connections killed in the middle of mutations."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -141,18 +142,14 @@ class TcpProxy:
         except OSError:
             pass
         for sock in (source, target):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _cut(sock: socket.socket) -> None:
     """Shut down (which wakes a thread blocked in accept or recv) and close."""
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 

@@ -800,7 +800,8 @@ def test_the_graphiql_policy_allows_what_the_page_loads(
     # source names another host.
     scripts = re.findall(r'<script[^>]*\ssrc="([^"]+)"', page)
     styles = re.findall(r'<link[^>]*\shref="([^"]+\.css)"', page)
-    assert len(scripts) >= 3 and len(styles) >= 1
+    assert len(scripts) >= 3
+    assert len(styles) >= 1
     assert [url for url in scripts + styles if not url.startswith("/static/")] == []
     assert policy["script-src"] == ["'self'"]
     assert policy["style-src"][0] == "'self'"
@@ -839,7 +840,8 @@ def test_any_other_request_id_is_replaced_by_a_new_one(
     first = client.get("/healthz", headers=headers).headers["X-Request-ID"]
     second = client.get("/healthz", headers=headers).headers["X-Request-ID"]
 
-    assert GENERATED_ID.match(first) and GENERATED_ID.match(second)
+    assert GENERATED_ID.match(first)
+    assert GENERATED_ID.match(second)
     assert first != second
 
 

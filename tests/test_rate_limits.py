@@ -271,7 +271,8 @@ def test_refresh_token_per_address(make_api: MakeApi, clock: Clock) -> None:
 
     clock.advance(60.5)
     payload = api(REFRESH, {"token": token})["data"]["refreshToken"]
-    assert payload["userErrors"] == [] and payload["refreshToken"]
+    assert payload["userErrors"] == []
+    assert payload["refreshToken"]
 
 
 # --- counted per field ------------------------------------------------------------

@@ -217,8 +217,10 @@ def test_contract_check_reports_a_broken_schema(
 def test_contract_roots_are_the_served_roots(
     contract: GraphQLSchema, served: GraphQLSchema
 ) -> None:
-    assert contract.query_type and served.query_type
-    assert contract.mutation_type and served.mutation_type
+    assert contract.query_type
+    assert served.query_type
+    assert contract.mutation_type
+    assert served.mutation_type
     assert (served.query_type.name, served.mutation_type.name) == (
         contract.query_type.name,
         contract.mutation_type.name,

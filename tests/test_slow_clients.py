@@ -485,9 +485,8 @@ def test_the_same_load_starves_bare_gunicorn(backend: Backend) -> None:
     """The control: without nginx, the slow connections hold both sync
     workers and /healthz gets no answer within a second. (When this fails,
     gunicorn copes by itself and the proxy is no longer what saves it.)"""
-    with slow_clients(backend.port):
-        with pytest.raises(TimeoutError):
-            request(backend.port, "GET", "/healthz", timeout=PROMPT)
+    with slow_clients(backend.port), pytest.raises(TimeoutError):
+        request(backend.port, "GET", "/healthz", timeout=PROMPT)
 
     # Closing the slow connections frees the workers again.
     wait_until_healthy_again(backend.port)

@@ -8,6 +8,7 @@ through `ErrorCodes` and carries a contract code: a syntax error is
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
@@ -31,12 +32,10 @@ class CachedParse(ParserCache):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        try:
+        with contextlib.suppress(GraphQLSyntaxError):
             context.graphql_document = self.cached_parse_document(
                 context.query, **context.parse_options
             )
-        except GraphQLSyntaxError:
-            pass
         yield
 
 

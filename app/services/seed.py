@@ -507,7 +507,7 @@ def _insert(table: Table, rows: list[dict[str, Any]]) -> None:
     quoted = ", ".join(f'"{name}"' for name in columns)
     connection = db.session.connection().connection.dbapi_connection
     assert isinstance(connection, psycopg.Connection)
-    with connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in columns])
+    copy_rows = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+    with connection.cursor() as cursor, cursor.copy(copy_rows) as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])

@@ -1,5 +1,6 @@
 """Cleaning and length rules shared by every text input."""
 
+import contextlib
 import re
 import unicodedata
 
@@ -70,10 +71,8 @@ def email_key(raw: str) -> str:
     limits): the normalised address, case-folded. A string that is no
     address is only trimmed and case-folded, and so finds no account."""
     value = raw.strip()
-    try:
+    with contextlib.suppress(EmailNotValidError):
         value = normalized_email(value)
-    except EmailNotValidError:
-        pass
     return unicodedata.normalize("NFC", value.casefold())
 
 

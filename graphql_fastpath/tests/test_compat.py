@@ -130,14 +130,12 @@ def test_collect_fields_types() -> None:
 def test_path_is_a_named_tuple_of_three() -> None:
     from graphql.pyutils import Path
 
-    assert issubclass(Path, tuple) and Path._fields == (
-        "prev",
-        "key",
-        "typename",
-    ), broken(
+    problem = broken(
         "graphql.pyutils.Path (built with tuple.__new__ in new_path)",
         "a NamedTuple (prev, key, typename)",
     )
+    assert issubclass(Path, tuple), problem
+    assert Path._fields == ("prev", "key", "typename"), problem
 
 
 # The Executor methods FastExecutor overrides or calls: public names, but not
@@ -264,12 +262,12 @@ def test_executor_attributes_and_hooks() -> None:
     assert seen["middleware_manager"] is None or isinstance(
         seen["middleware_manager"], MiddlewareManager
     ), broken(name, "self.middleware_manager")
-    assert (
-        calls.count("collect_subfields") >= 1 and calls.count("execute_fields") >= 2
-    ), broken(
+    problem = broken(
         "graphql.execution.Executor.collect_and_execute_subfields",
         "to call self.collect_subfields and self.execute_fields",
     )
+    assert calls.count("collect_subfields") >= 1, problem
+    assert calls.count("execute_fields") >= 2, problem
 
 
 def stock_instance_attributes() -> set[str]:
@@ -338,9 +336,9 @@ def test_strawberry_execution_context_class() -> None:
 
     name = "strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext"
     base = getattr(schema, "StrawberryGraphQLCoreExecutionContext", None)
-    assert base is not None and issubclass(base, Executor), broken(
-        name, "a subclass of graphql.execution.Executor"
-    )
+    problem = broken(name, "a subclass of graphql.execution.Executor")
+    assert base is not None, problem
+    assert issubclass(base, Executor), problem
     assert "build_resolve_info" in vars(base), broken(
         name, "its own build_resolve_info (strawberry's ResolveInfo)"
     )
@@ -370,9 +368,9 @@ def test_strawberry_field_shape() -> None:
     plain = fields["name"].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
     resolved = fields["loud"].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
     name = "strawberry.types.field.StrawberryField"
-    assert plain.is_basic_field is True and resolved.is_basic_field is False, broken(
-        f"{name}.is_basic_field", "True for a field without a resolver"
-    )
+    problem = broken(f"{name}.is_basic_field", "True for a field without a resolver")
+    assert plain.is_basic_field is True, problem
+    assert resolved.is_basic_field is False, problem
     assert plain.default_resolver is getattr, broken(
         f"{name}.default_resolver", "getattr unless the config names another"
     )

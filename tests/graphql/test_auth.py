@@ -91,8 +91,10 @@ def without_tokens(payload: dict[str, Any]) -> dict[str, Any]:
     """`payload` less its two tokens, which must be two different strings."""
     rest = dict(payload)
     access, refresh = rest.pop("accessToken"), rest.pop("refreshToken")
-    assert isinstance(access, str) and access
-    assert isinstance(refresh, str) and refresh
+    assert isinstance(access, str)
+    assert access
+    assert isinstance(refresh, str)
+    assert refresh
     assert access != refresh
     return rest
 

@@ -341,7 +341,8 @@ def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
 
     assert read == ["AUTOCOMMIT", "AUTOCOMMIT"]
     assert created == {"createContact": {"contact": {"firstName": "Ann"}}}
-    assert levels and "AUTOCOMMIT" not in levels
+    assert levels
+    assert "AUTOCOMMIT" not in levels
 
 
 def test_a_query_reads_on_one_connection_and_gives_it_back(

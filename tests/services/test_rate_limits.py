@@ -169,7 +169,7 @@ def test_defaults_are_sane() -> None:
 
 @pytest.mark.parametrize("value", ["ten per minute", "10/fortnight", ""])
 def test_a_bad_limit_stops_the_start_naming_the_setting(value: str) -> None:
-    with pytest.raises(RuntimeError, match="^RATELIMIT_PER_TOKEN must be limits like"):
+    with pytest.raises(RuntimeError, match=r"^RATELIMIT_PER_TOKEN must be limits like"):
         RateLimits({"RATELIMIT_PER_TOKEN": value})
 
 
@@ -178,7 +178,8 @@ def test_an_unknown_storage_stops_the_start_without_quoting_the_uri() -> None:
         RateLimits({"RATELIMIT_STORAGE_URI": "rediz://:hunter2@cache:6379/0"})
     assert str(raised.value).startswith("RATELIMIT_STORAGE_URI is not a storage")
     assert "hunter2" not in str(raised.value)
-    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
 
 
 def test_redis_down_fails_closed_for_sign_in_and_open_for_tokens(
