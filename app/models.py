@@ -223,9 +223,9 @@ for extension in ("pg_trgm", "btree_gin"):
     event.listen(
         Contact.__table__,
         "before_create",
-        DDL(f"CREATE EXTENSION IF NOT EXISTS {extension}").execute_if(
-            dialect="postgresql"
-        ),
+        DDL(  # type: ignore[no-untyped-call]  # SQLAlchemy leaves DDL untyped
+            f"CREATE EXTENSION IF NOT EXISTS {extension}"
+        ).execute_if(dialect="postgresql"),
     )
 
 

@@ -355,7 +355,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         completed: list[Any] = []
         awaiting: list[int] = []
         is_awaitable = self.is_awaitable
-        info: GraphQLResolveInfo | None = None
+        info: GraphQLResolveInfo[Any] | None = None
         iterator = iter(items)
         try:
             for index, item in enumerate(iterator):
@@ -413,7 +413,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         awaiting: list[int] = []
         is_plain = self.is_plain
         is_awaitable = self.is_awaitable
-        info: GraphQLResolveInfo | None = None
+        info: GraphQLResolveInfo[Any] | None = None
         iterator = iter(items)
         try:
             for index, item in enumerate(iterator):
@@ -463,7 +463,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         completed: list[Any],
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         item_path: Path,
     ) -> bool:
         """Append the item as `complete_iterable_value` would; True when
@@ -529,7 +529,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         field: PlainField,
         field_details_list: FieldDetailsList,
         field_path: Path | None,
-    ) -> GraphQLResolveInfo:
+    ) -> GraphQLResolveInfo[Any]:
         """The info `execute_field` builds for the field a list belongs to."""
         assert field_path is not None  # lists are composite
         return self.build_resolve_info(

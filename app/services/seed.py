@@ -39,7 +39,7 @@ from app.models import (
     derived_columns,
     utcnow,
 )
-from app.services import auth, passwords
+from app.services import passwords
 from app.services.contact_input import (
     AddressInput,
     CleanAddress,
@@ -59,6 +59,7 @@ from app.services.seed_data import (
     TAG_NAMES,
     Country,
 )
+from app.services.text import email_key
 
 # Not among the common passwords the rules refuse (a test checks), and
 # printed by `flask seed`: demo accounts only.
@@ -354,7 +355,7 @@ def check(users: int, password: str) -> None:
         problems = passwords.password_problems(password, email, path)
         if problems:
             raise InvalidInput(problems)
-    keys = [auth.email_key(email) for email in emails]
+    keys = [email_key(email) for email in emails]
     taken = db.session.scalars(select(User.email).where(User.email_key.in_(keys))).all()
     if taken:
         raise InvalidInput.single(
@@ -380,7 +381,7 @@ def _seed_user(
         [
             {
                 "email": user.email,
-                "email_key": auth.email_key(user.email),
+                "email_key": email_key(user.email),
                 "name": user.name,
                 "password_hash": password_hash,
                 "created_at": now,
