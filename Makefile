@@ -19,7 +19,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 FLASK := $(BIN)/flask --app run
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve proxy seed bench test schema schema-diff graphiql-assets format typecheck coverage clean
+.PHONY: help run serve proxy seed bench test hooks schema schema-diff graphiql-assets format typecheck coverage clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -61,6 +61,9 @@ test: $(VENV)/.installed-dev ## Lint, check formatting and types, run the tests 
 	$(BIN)/mypy
 	GRAPHQL_EXECUTOR=fast $(BIN)/pytest $(PYTEST_ARGS)
 	GRAPHQL_EXECUTOR=stock $(BIN)/pytest $(PYTEST_ARGS)
+
+hooks: $(VENV)/.installed-dev ## Run ruff and mypy on every commit (.pre-commit-config.yaml), as `make test` does first
+	$(BIN)/pre-commit install
 
 coverage: $(VENV)/.installed-dev ## Run the tests with a branch-coverage report
 	$(BIN)/pytest --cov --cov-report=term-missing $(PYTEST_ARGS)
