@@ -46,6 +46,7 @@ SORT_KEY_LENGTH = 200
 # Case-folding can make text up to three times longer ("ß" -> "ss", "ŉ" ->
 # "ʼn"), so the `*_key` columns hold three times the input's maximum.
 CASEFOLD_GROWTH = 3
+USER_AGENT_MAX_LENGTH = 255
 
 
 def utcnow() -> datetime:
@@ -333,6 +334,11 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the client said it was when it signed in (cut to fit), and when
+    # its refresh token last rotated: set on refresh only, so that reading
+    # the API never writes (migration 0004).
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RefreshToken(Base):
