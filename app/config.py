@@ -164,6 +164,10 @@ class Config:
     RATELIMIT_REGISTER_PER_IP = env_str("RATELIMIT_REGISTER_PER_IP", "20/hour")
     RATELIMIT_REFRESH_PER_IP = env_str("RATELIMIT_REFRESH_PER_IP", "60/minute")
     RATELIMIT_PER_TOKEN = env_str("RATELIMIT_PER_TOKEN", "600/minute")
+    # Nodes one account may ask for (the query cost), across all its logins.
+    RATELIMIT_COST_PER_ACCOUNT = env_str(
+        "RATELIMIT_COST_PER_ACCOUNT", "500000/minute;5000000/hour"
+    )
     # Every /graphql request per client address (the rule is in
     # app/services/rate_limits.py too; Flask-Limiter counts it, sharing
     # RATELIMIT_STORAGE_URI, and fails open: app/http/address_limit.py).

@@ -87,9 +87,14 @@ class RateLimited(ApiError):
 
     code = "RATE_LIMITED"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "requests") -> None:
         super().__init__(
-            f"Too many requests; try again in {retry_after} seconds.",
+            f"Too many {what}; try again in {retry_after} seconds.",
             retryAfter=retry_after,
         )
         self.retry_after = retry_after
+
+    @classmethod
+    def query_cost(cls, retry_after: int) -> RateLimited:
+        """The account's budget of nodes (RATELIMIT_COST_PER_ACCOUNT) is spent."""
+        return cls(retry_after, "nodes asked for by this account")

@@ -534,6 +534,7 @@ def test_redis_down_refuses_sign_in_and_serves_signed_in_users(
         "rate-limit storage unavailable (ConnectionError); refusing register-ip",
         "rate-limit storage unavailable (ConnectionError); refusing refresh-ip",
         "rate-limit storage unavailable (ConnectionError); allowing token",
+        "rate-limit storage unavailable (ConnectionError); allowing cost",
     ]
     with healthy.app.app_context():
         assert db.session.scalars(select(User.email)).all() == ["ada@example.com"]

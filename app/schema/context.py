@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import strawberry
 from flask import Request, Response
 
-from app.errors import NotAuthenticated
+from app.errors import NotAuthenticated, RateLimited
 from app.schema.throttling import retry_after_header
 from app.services import contacts, rate_limits, tokens
 from app.services.tokens import Viewer
@@ -25,6 +25,13 @@ class Authentication:
 class Context:
     request: Request
     response: Response
+    # The operation's cost (app/schema/limits.py sets it once the document
+    # passes its limits), charged to the account at its first signed-in field.
+    query_cost: int = 0
+    _query_cost_charged: bool = field(default=False, init=False, repr=False)
+    _query_cost_refused: RateLimited | None = field(
+        default=None, init=False, repr=False
+    )
 
     @cached_property
     def authentication(self) -> Authentication:
@@ -54,10 +61,23 @@ class Context:
         """
         user = self._signed_in()
         session_id = self.authentication.session_id
-        if session_id is not None:
+        if user is not None and session_id is not None:
             with retry_after_header(self.response):
                 rate_limits.token_use(session_id)
+                self._charge_query_cost(user.id)
         return user
+
+    def _charge_query_cost(self, user_id: int) -> None:
+        """Charge the operation's cost to the account at its first signed-in
+        field; when that is over budget, every signed-in field is refused."""
+        if not self._query_cost_charged:
+            self._query_cost_charged = True
+            try:
+                rate_limits.query_cost_use(user_id, self.query_cost)
+            except RateLimited as refusal:
+                self._query_cost_refused = refusal
+        if self._query_cost_refused is not None:
+            raise RateLimited.query_cost(self._query_cost_refused.retry_after)
 
     def require_viewer(self) -> Viewer:
         viewer = self.viewer

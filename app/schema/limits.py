@@ -197,6 +197,7 @@ class QueryLimits(SchemaExtension):
         if isinstance(coerced, list):
             return coerced
         cost = query_cost(document, coerced.coerced, operation_name)
+        self.execution_context.context.query_cost = cost
         if cost > limits.max_cost:
             return [
                 GraphQLError(

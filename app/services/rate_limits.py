@@ -10,13 +10,22 @@ Each rule is a setting in the `limits` notation, e.g. "10/minute;100/hour"
 (every limit must hold). The strategy is a moving window: "10/minute" means
 at most 10 attempts in any 60 seconds, without the burst of 20 around a
 window boundary that fixed windows allow. A refused attempt is not counted,
-so waiting `retryAfter` seconds is always enough.
+so waiting `retryAfter` seconds is always enough (for the weighted rule
+below: enough for a small operation; a large one may have to wait longer).
 
 When the storage is down, the sign-in rules fail closed (RATE_LIMITED with
 `STORAGE_DOWN_RETRY_AFTER`: guessing passwords must not get easier because
 Redis went away) and the per-login rule fails open (signed-in users keep
 working). Either way a warning names the rule and the error's type, never
 the storage URI or the driver's message.
+
+One rule is weighted: `RATELIMIT_COST_PER_ACCOUNT` counts the cost of each
+operation an account runs (the node count app/schema/limits.py works out,
+e.g. 20 for a page of 20 contacts' names), so one account cannot keep the
+workers busy with queries that each pass the cost limit. It counts with a
+sliding-window counter, two counters per key, because a moving window
+keeps one entry per unit of cost. Each of its limits must be at least
+`MAX_QUERY_COST`, or the largest query allowed could never run.
 
 The per-address rule (`RATELIMIT_PER_IP`, read by `per_address_limit`)
 bounds every /graphql request, anonymous ones and those with bad tokens
@@ -43,7 +52,11 @@ from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError, StorageError
 from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import (
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
 from app.errors import RateLimited
 from app.services.text import email_key
@@ -62,6 +75,7 @@ class Rule:
     setting: str  # the config key holding the limits
     default: str
     fail_open: bool = False  # when the storage is down: let through, or refuse
+    weighted: bool = False  # an attempt counts its cost, not 1
 
 
 LOGIN_PER_IP = Rule("login-ip", "RATELIMIT_LOGIN_PER_IP", "20/minute")
@@ -69,7 +83,21 @@ LOGIN_PER_EMAIL = Rule("login-email", "RATELIMIT_LOGIN_PER_EMAIL", "10/minute;10
 REGISTER_PER_IP = Rule("register-ip", "RATELIMIT_REGISTER_PER_IP", "20/hour")
 REFRESH_PER_IP = Rule("refresh-ip", "RATELIMIT_REFRESH_PER_IP", "60/minute")
 PER_TOKEN = Rule("token", "RATELIMIT_PER_TOKEN", "600/minute", fail_open=True)
-RULES = (LOGIN_PER_IP, LOGIN_PER_EMAIL, REGISTER_PER_IP, REFRESH_PER_IP, PER_TOKEN)
+COST_PER_ACCOUNT = Rule(
+    "cost",
+    "RATELIMIT_COST_PER_ACCOUNT",
+    "500000/minute;5000000/hour",
+    fail_open=True,
+    weighted=True,
+)
+RULES = (
+    LOGIN_PER_IP,
+    LOGIN_PER_EMAIL,
+    REGISTER_PER_IP,
+    REFRESH_PER_IP,
+    PER_TOKEN,
+    COST_PER_ACCOUNT,
+)
 
 
 def per_address_limit() -> str:
@@ -85,23 +113,26 @@ class RateLimits:
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.prefix = str(settings.get("RATELIMIT_KEY_PREFIX", DEFAULT_KEY_PREFIX))
         self.limits = {rule: _parse(rule, settings) for rule in RULES}
-        self.limiter = (
-            MovingWindowRateLimiter(_storage(settings))
-            if settings.get("RATELIMIT_ENABLED", True)
-            else None
-        )
+        self.limiter: RateLimiter | None = None
+        self.weighted_limiter: RateLimiter | None = None
+        if settings.get("RATELIMIT_ENABLED", True):
+            storage = _storage(settings)
+            self.limiter = MovingWindowRateLimiter(storage)
+            self.weighted_limiter = SlidingWindowCounterRateLimiter(storage)
 
-    def hit(self, rule: Rule, key: str) -> None:
+    def hit(self, rule: Rule, key: str, cost: int = 1) -> None:
         """Count one attempt by `key` (an address, an email, a login id)
-        under `rule`; RateLimited when over one of its limits (the refused
-        attempt does not count against that limit)."""
-        if self.limiter is None:
+        under `rule`, as `cost` attempts for a weighted rule; RateLimited
+        when over one of its limits (the refused attempt does not count
+        against that limit)."""
+        limiter = self.weighted_limiter if rule.weighted else self.limiter
+        if limiter is None:
             return
         identifiers = (self.prefix, rule.name, _digest(key))
         try:
             for item in self.limits[rule]:
-                if not self.limiter.hit(item, *identifiers):
-                    raise RateLimited(self._retry_after(item, identifiers))
+                if not limiter.hit(item, *identifiers, cost=cost):
+                    raise RateLimited(self._retry_after(limiter, item, identifiers))
         except StorageError as error:
             logger.warning(
                 "rate-limit storage unavailable (%s); %s %s",
@@ -112,23 +143,33 @@ class RateLimits:
             if not rule.fail_open:
                 raise RateLimited(STORAGE_DOWN_RETRY_AFTER) from None
 
-    def _retry_after(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> int:
-        """Whole seconds until the oldest attempt in the window leaves it
-        (to the millisecond first: Redis hands the time back with 14
-        significant digits, which would otherwise make 60 s into 61)."""
-        assert self.limiter is not None
-        reset = self.limiter.get_window_stats(item, *identifiers).reset_time
+    @staticmethod
+    def _retry_after(
+        limiter: RateLimiter, item: RateLimitItem, identifiers: tuple[str, ...]
+    ) -> int:
+        """Whole seconds until the window has room again (to the millisecond
+        first: Redis hands the time back with 14 significant digits, which
+        would otherwise make 60 s into 61)."""
+        reset = limiter.get_window_stats(item, *identifiers).reset_time
         return max(1, math.ceil(round(reset - time.time(), 3)))
 
 
 def _parse(rule: Rule, settings: Mapping[str, Any]) -> list[RateLimitItem]:
     value = settings.get(rule.setting, rule.default)
     try:
-        return parse_many(value)
+        items = parse_many(value)
     except ValueError:
         raise RuntimeError(
             f"{rule.setting} must be limits like '10/minute;100/hour', not {value!r}"
         ) from None
+    largest_cost = int(settings.get("MAX_QUERY_COST", 1))
+    if rule.weighted and any(item.amount < largest_cost for item in items):
+        raise RuntimeError(
+            f"{rule.setting} ({value!r}) must allow at least MAX_QUERY_COST "
+            f"({largest_cost}) in every window, or the largest query allowed "
+            "could never run"
+        )
+    return items
 
 
 def _storage(settings: Mapping[str, Any]) -> Storage:
@@ -191,3 +232,8 @@ def refresh_attempt(address: str) -> None:
 def token_use(session_id: str) -> None:
     """One authenticated field executed with a login's access token."""
     current().hit(PER_TOKEN, session_id)
+
+
+def query_cost_use(user_id: int, cost: int) -> None:
+    """One operation of `cost` nodes run by an account, whichever login."""
+    current().hit(COST_PER_ACCOUNT, f"user:{user_id}", cost)

@@ -150,6 +150,7 @@ def test_disabled_counts_nothing_and_builds_no_storage() -> None:
     for _ in range(5):
         limiter.hit(LOGIN_PER_IP, "a")
     assert limiter.limiter is None
+    assert limiter.weighted_limiter is None
 
 
 def test_defaults_are_sane() -> None:
@@ -160,6 +161,7 @@ def test_defaults_are_sane() -> None:
         "RATELIMIT_REGISTER_PER_IP": "20 per 1 hour",
         "RATELIMIT_REFRESH_PER_IP": "60 per 1 minute",
         "RATELIMIT_PER_TOKEN": "600 per 1 minute",
+        "RATELIMIT_COST_PER_ACCOUNT": "500000 per 1 minute",
     }
     assert [str(item) for item in limiter.limits[LOGIN_PER_EMAIL]] == [
         "10 per 1 minute",
