@@ -30,6 +30,7 @@ def production_app(database_url: str, env: Mapping[str, str]) -> Flask:
             "JWT_SECRET_KEY": env["JWT_SECRET_KEY"],
             "RATELIMIT_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",  # required; unused when off
+            "PASSWORD_RESET_ENABLED": False,  # no mail server here
         },
     )
 

@@ -94,6 +94,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "memory://",  # required; unused when off
+        "PASSWORD_RESET_ENABLED": "false",  # no mail server here
         "PYTHONPATH": str(ROOT),
     }
     env.pop("LOG_FORMAT", None)

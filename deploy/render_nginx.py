@@ -41,6 +41,11 @@ DEFAULTS = {
     "NGINX_KEEPALIVE_TIMEOUT": "15s",
     # Requests in progress per client address; above it, 429.
     "NGINX_CONN_PER_ADDRESS": "64",
+    # Requests per second per client address, and the burst above that rate
+    # let through at once; above both, 429 (the app's own RATELIMIT_PER_IP,
+    # 300/minute, is lower and answers normal use first).
+    "NGINX_RATE_PER_ADDRESS": "10r/s",
+    "NGINX_BURST_PER_ADDRESS": "50",
     # Longer than GUNICORN_TIMEOUT (30 s), which restarts a stuck worker.
     "NGINX_PROXY_READ_TIMEOUT": "60s",
 }
