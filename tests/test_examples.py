@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,12 @@ RUN_ORDER = (
     "refresh-token",
     "tags",
     "delete-contact",
+    "list-sessions",
+    "revoke-session",
+    "change-password",
+    "revoke-other-sessions",
     "logout",
+    "delete-account",
 )
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.graphql"))
 
@@ -266,9 +272,39 @@ def test_the_examples_run_in_order(gql: GraphQL) -> None:
     deleted = frontend.run("delete-contact", token, {("id",): contact_id})
     assert deleted["deleteContact"] == {"deletedId": contact_id, "userErrors": []}
 
+    # Two logins: register's and login's (this one, refreshed since).
+    listed = frontend.run("list-sessions", token)["me"]["sessions"]
+    assert [session["current"] for session in listed] == [True, False]
+    used, created = (
+        datetime.fromisoformat(listed[0][key]) for key in ("lastUsedAt", "createdAt")
+    )
+    assert used > created  # refresh-token moved it
+    other_login = listed[1]["id"]
+
+    revoked = frontend.run("revoke-session", token, {("id",): other_login})
+    assert revoked["revokeSession"] == {"revokedCount": 1, "userErrors": []}
+    assert len(frontend.run("list-sessions", token)["me"]["sessions"]) == 1
+
+    changed = frontend.run("change-password", token)["changePassword"]
+    assert changed["expiresIn"] == 900
+    token, refresh = changed["accessToken"], changed["refreshToken"]
+    new_password = variables_of("change-password")["input"]["newPassword"]
+    assert variables_of("delete-account")["password"] == new_password
+    signed_in_again = {("input", "password"): new_password}
+    frontend.run("login", None, signed_in_again)
+
+    others = frontend.run("revoke-other-sessions", token)["revokeOtherSessions"]
+    assert others == {"revokedCount": 1, "userErrors": []}
+
     logged_out = frontend.run("logout", token, {("refreshToken",): refresh})
     assert logged_out["logout"] == {"ok": True, "userErrors": []}
+    # Logged out means logged out: the access token no longer works.
+    assert gql.error_codes(query_of("me"), {}, token) == ["UNAUTHENTICATED"]
+
+    token = frontend.run("login", None, signed_in_again)["login"]["accessToken"]
+    deleted_account = frontend.run("delete-account", token)["deleteAccount"]
+    assert deleted_account == {"deletedId": user_id, "userErrors": []}
 
     assert frontend.ran == list(RUN_ORDER)
-    # Logged out means logged out: the access token no longer works.
+    # The account is gone, and its tokens with it.
     assert gql.error_codes(query_of("me"), {}, token) == ["UNAUTHENTICATED"]

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.config import DOCUMENT_CACHE_SIZE, check_executor
+from app.schema.account import AccountMutation
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.autocommit import AutocommitQueries
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
@@ -22,10 +23,13 @@ from app.schema.limits import Limits, QueryLimits
 from app.schema.literals import LongIntegers
 from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
+from app.schema.sessions import SessionMutation
 from graphql_fastpath import FastExecutor
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
-Mutation = merge_types("Mutation", (AuthMutation, ContactMutation))
+Mutation = merge_types(
+    "Mutation", (AuthMutation, AccountMutation, SessionMutation, ContactMutation)
+)
 
 
 class ContactsSchema(strawberry.Schema):

@@ -11,6 +11,7 @@ from app.errors import InvalidInput
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
 from app.schema.ids import to_global_id
+from app.schema.sessions import Session, sessions_of
 from app.schema.throttling import RateLimit, count_login, count_refresh, count_register
 from app.services import auth
 from app.services.tokens import IssuedTokens, Viewer
@@ -22,15 +23,30 @@ class User(Node):
     email: str
     name: str | None
     created_at: datetime
+    # Only the account's owner ever gets a User (me, node, a sign-in's
+    # payload); these say whose logins `sessions` lists, and which is theirs.
+    pk: strawberry.Private[int]
+    session_id: strawberry.Private[str | None]
 
     @classmethod
-    def from_model(cls, user: models.User | Viewer) -> User:
+    def from_model(
+        cls, user: models.User | Viewer, session_id: str | None = None
+    ) -> User:
+        """`session_id`: the caller's login (`Session.current`)."""
         return cls(
             id=strawberry.ID(to_global_id("User", user.id)),
             email=user.email,
             name=user.name,
             created_at=user.created_at,
+            pk=user.id,
+            session_id=session_id,
         )
+
+    @strawberry.field(
+        description="The account's live logins (not ended, not expired), newest first."
+    )
+    def sessions(self) -> list[Session]:
+        return sessions_of(self.pk, self.session_id)
 
 
 @strawberry.type
@@ -46,7 +62,7 @@ class AuthPayload:
     @classmethod
     def from_tokens(cls, issued: IssuedTokens) -> AuthPayload:
         return cls(
-            user=User.from_model(issued.user),
+            user=User.from_model(issued.user, issued.session_id),
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
             expires_in=issued.expires_in,
@@ -81,7 +97,8 @@ class AuthQuery:
     @strawberry.field(description="The signed-in user; null without a token.")
     def me(self, info: Info) -> User | None:
         viewer = info.context.viewer
-        return User.from_model(viewer) if viewer else None
+        session_id = info.context.authentication.session_id
+        return User.from_model(viewer, session_id) if viewer else None
 
 
 @strawberry.type
@@ -90,10 +107,13 @@ class AuthMutation:
         description="Create an account and sign in to it.",
         extensions=[RateLimit(count_register)],
     )
-    def register(self, input: RegisterInput) -> AuthPayload:
+    def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        user_agent = info.context.request.headers.get("User-Agent")
         try:
             return AuthPayload.from_tokens(
-                auth.register(input.email, input.password, given(input.name))
+                auth.register(
+                    input.email, input.password, given(input.name), user_agent
+                )
             )
         except InvalidInput as error:
             return AuthPayload(user_errors=user_errors(error))
@@ -102,9 +122,12 @@ class AuthMutation:
         description="Sign in with email (any case) and password.",
         extensions=[RateLimit(count_login)],
     )
-    def login(self, input: LoginInput) -> AuthPayload:
+    def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        user_agent = info.context.request.headers.get("User-Agent")
         try:
-            return AuthPayload.from_tokens(auth.login(input.email, input.password))
+            return AuthPayload.from_tokens(
+                auth.login(input.email, input.password, user_agent)
+            )
         except InvalidInput as error:
             return AuthPayload(user_errors=user_errors(error))
 

@@ -9,7 +9,8 @@ from app.schema.common import Node
 from app.schema.contact import Contact, Tag
 from app.schema.context import Info
 from app.schema.ids import from_global_id
-from app.services import contacts
+from app.schema.sessions import Session
+from app.services import contacts, sessions
 
 
 @strawberry.type
@@ -18,8 +19,12 @@ class NodeQuery:
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
         viewer = info.context.require_viewer()
         type_name, pk = from_global_id(id)
+        session_id = info.context.authentication.session_id
+        if isinstance(pk, str):  # a Session: its UUID
+            found = sessions.live_session(viewer.id, pk)
+            return Session.from_record(found, session_id) if found else None
         if type_name == "User":
-            return User.from_model(viewer) if pk == viewer.id else None
+            return User.from_model(viewer, session_id) if pk == viewer.id else None
         if type_name == "Contact":
             contact = contacts.get_contact(viewer.id, pk)
             return Contact.from_model(contact) if contact else None

@@ -68,3 +68,12 @@ def count_register(request: Request, _arguments: dict[str, Any]) -> None:
 
 def count_refresh(request: Request, _arguments: dict[str, Any]) -> None:
     rate_limits.refresh_attempt(client_address(request))
+
+
+def count_password_check(request: Request, response: Response, email: str) -> None:
+    """A signed-in user's password checked again (changePassword,
+    deleteAccount): counted as a login attempt of the account, against the
+    same limits and the same counts, so a stolen access token guesses no
+    faster than a stranger at the login form."""
+    with retry_after_header(response):
+        rate_limits.login_attempt(client_address(request), email)

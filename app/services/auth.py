@@ -23,9 +23,12 @@ PASSWORD_FIELD = ("input", "password")
 
 
 @transactional
-def register(email: str, password: str, name: str | None) -> tokens.IssuedTokens:
-    """A new account, signed in."""
-    return tokens.start_session(_new_account(email, password, name))
+def register(
+    email: str, password: str, name: str | None, user_agent: str | None = None
+) -> tokens.IssuedTokens:
+    """A new account, signed in (`user_agent`: the client's, for its list of
+    logins)."""
+    return tokens.start_session(_new_account(email, password, name), user_agent)
 
 
 @transactional
@@ -72,10 +75,13 @@ def _taken() -> FieldError:
 
 
 @transactional
-def login(email: str, password: str) -> tokens.IssuedTokens:
+def login(
+    email: str, password: str, user_agent: str | None = None
+) -> tokens.IssuedTokens:
     """Tokens for the account, or INVALID_CREDENTIALS, the same (and in about
     the same time) whether the email is unknown or the password wrong. A
-    password no account can have (see `register`) is simply wrong."""
+    password no account can have (see `register`) is simply wrong.
+    `user_agent`: the client's, for the account's list of logins."""
     user = _find_account(email)
     if unusable_characters(password) is not None or not passwords.verify_password(
         user.password_hash if user else None, password
@@ -86,7 +92,7 @@ def login(email: str, password: str) -> tokens.IssuedTokens:
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    return tokens.start_session(user)
+    return tokens.start_session(user, user_agent)
 
 
 def _find_account(email: str) -> User | None:

@@ -25,7 +25,13 @@ from app.db.compiled_reads import compiled
 from app.db.reads import read_connection
 from app.errors import InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
-from app.models import AuthSession, RefreshToken, User, utcnow
+from app.models import (
+    USER_AGENT_MAX_LENGTH,
+    AuthSession,
+    RefreshToken,
+    User,
+    utcnow,
+)
 from graphql_fastpath.lru import LruCache
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
@@ -38,6 +44,7 @@ class IssuedTokens:
     access_token: str
     refresh_token: str
     expires_in: int
+    session_id: str  # the login the pair belongs to
 
 
 def access_ttl() -> timedelta:
@@ -54,18 +61,62 @@ def _ttl(setting: str) -> timedelta:
     return ttl
 
 
-def start_session(user: User) -> IssuedTokens:
-    """Open a new login for `user` and issue its first pair of tokens.
+def start_session(user: User, user_agent: str | None = None) -> IssuedTokens:
+    """Open a new login for `user` and issue its first pair of tokens;
+    `user_agent` is the client's User-Agent header, kept (cleaned, cut to
+    fit) to show in the account's list of logins.
 
     Deletes the user's expired records first, so they go away even when
     nobody runs `flask prune-tokens` (two indexed deletes per sign-in).
     """
     prune_expired(user_id=user.id)
     prune_expired_refresh_tokens(user_id=user.id)
+    now = utcnow()
     session = AuthSession(
-        id=str(uuid.uuid4()), user_id=user.id, expires_at=utcnow() + refresh_ttl()
+        id=str(uuid.uuid4()),
+        user_id=user.id,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + refresh_ttl(),
+        user_agent=clean_user_agent(user_agent),
     )
     db.session.add(session)
+    return _issue(user, session)
+
+
+def clean_user_agent(value: str | None) -> str | None:
+    """A User-Agent header as the list of logins shows it: control
+    characters (NUL included, which PostgreSQL refuses) dropped, runs of
+    white space made one space, cut to USER_AGENT_MAX_LENGTH; None when
+    nothing is left."""
+    if value is None:
+        return None
+    printable = "".join(" " if char.isspace() else char for char in value)
+    printable = "".join(char for char in printable if char.isprintable())
+    cleaned = " ".join(printable.split())[:USER_AGENT_MAX_LENGTH].rstrip()
+    return cleaned or None
+
+
+def renew_session(user: User, session_id: str) -> IssuedTokens:
+    """A new pair for the login `session_id` (which must be `user`'s),
+    retiring every refresh token it has handed out so far, as rotation
+    retires the one it is given: presenting one of them again revokes the
+    login. Access tokens already issued keep working until they expire, as
+    after a rotation. NotAuthenticated when the login has ended since the
+    request's token was checked."""
+    session = db.session.get(AuthSession, session_id)
+    if session is None or session.user_id != user.id:
+        raise NotAuthenticated.invalid()
+    if session.revoked_at is not None:
+        raise NotAuthenticated.revoked()
+    now = utcnow()
+    _rowcount(
+        update(RefreshToken)
+        .where(RefreshToken.session_id == session.id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.last_used_at = now
     return _issue(user, session)
 
 
@@ -85,7 +136,9 @@ def _issue(user: User, session: AuthSession) -> IssuedTokens:
     expires_at = utcnow() + refresh_ttl()
     session.expires_at = expires_at
     db.session.add(RefreshToken(jti=jti, session_id=session.id, expires_at=expires_at))
-    return IssuedTokens(user, access, refresh, int(access_ttl().total_seconds()))
+    return IssuedTokens(
+        user, access, refresh, int(access_ttl().total_seconds()), session.id
+    )
 
 
 def _verified_claims(encoded: str, *, allow_expired: bool = False) -> dict[str, Any]:
@@ -247,6 +300,10 @@ def rotate(encoded: str) -> IssuedTokens:
             "The refresh token was already used; sign in again."
         )
     prune_expired_refresh_tokens(user_id=session.user_id)
+    # The one write that says a login is in use: reads never write (the
+    # read path stays one connection without a transaction), so lastUsedAt
+    # moves at sign-in and at each rotation.
+    session.last_used_at = now
     user = db.session.get_one(User, session.user_id)
     return _issue(user, session)
 
