@@ -27,8 +27,11 @@ strawberry's ParserCache gives every request with the same text the same
 `DocumentNode`, so `DocumentPlans` knows a selection set by the ids of its
 field nodes. Only selection sets that collect alike whatever the variables
 are shared (no @skip, @include, @defer or fragment arguments among the
-selections collected); the others are collected and planned per request,
-as before. `DocumentCache` bounds the memory: the plans of at most
+selections collected, which `StaticSelections` finds with the walk of
+fragments in selections.py that the app's look-ahead and limits share);
+the others are collected and planned per request, as before. Collecting
+itself stays graphql-core's `collect_fields`, so that it is the stock
+executor's to the letter. `DocumentCache` bounds the memory: the plans of at most
 `DOCUMENTS` documents, and at most `PLANS_PER_DOCUMENT` selection sets each.
 
 bench/executor.py measures the difference; graphql_fastpath/tests/
@@ -48,6 +51,7 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLBoolean,
@@ -61,7 +65,6 @@ from graphql import (
     GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -79,6 +82,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from graphql_fastpath.lru import LruCache
+from graphql_fastpath.selections import SelectionFold
 
 # Runtime types whose values are never awaitable, exceptions or Undefined.
 PRIMITIVES = frozenset({str, int, float, bool})
@@ -618,9 +622,10 @@ class DocumentPlans:
         if shared is not Undefined:
             return shared  # type: ignore[return-value]
         collected = collect()
+        # A walk per miss: the plans are shared by threads, a walk is not.
+        static_selections = StaticSelections(self.fragments)
         static = all(
-            details.node.selection_set is None
-            or self._static(details.node.selection_set, set())
+            static_selections.of(details.node.selection_set)
             for details in field_details_list
         )
         with self._lock:
@@ -632,33 +637,32 @@ class DocumentPlans:
                 self.steps[id(collected[0])] = (collected[0], steps)
         return collected if shared is None else shared
 
-    def _static(self, selection_set: SelectionSetNode, seen: set[str]) -> bool:
-        """No directive (so no @skip, @include or @defer, which may take
-        variables) and no fragment arguments among the selections that
-        collecting this set visits: its fields and fragments, not their
-        subfields."""
-        for selection in selection_set.selections:
-            if selection.directives:
-                return False
-            if isinstance(selection, InlineFragmentNode):
-                if not self._static(selection.selection_set, seen):
-                    return False
-            elif isinstance(selection, FragmentSpreadNode):
-                if selection.arguments:
-                    return False
-                name = selection.name.value
-                if name in seen:
-                    continue
-                seen.add(name)
-                fragment = self.fragments.get(name)
-                if (
-                    fragment is None
-                    or fragment.directives
-                    or fragment.variable_definitions
-                    or not self._static(fragment.selection_set, seen)
-                ):
-                    return False
-        return True
+
+class StaticSelections(SelectionFold[bool]):
+    """Whether collecting a selection set meets no directive (so no @skip,
+    @include or @defer, which may take variables) and no fragment argument:
+    among its fields and fragments, not their subfields, which are
+    collected on their own."""
+
+    def field(self, node: FieldNode) -> bool:
+        return not node.directives
+
+    def combine(self, parts: Iterator[bool]) -> bool:
+        return all(parts)
+
+    def inline_fragment(self, node: InlineFragmentNode) -> bool:
+        return not node.directives and self.of(node.selection_set)
+
+    def fragment_spread(self, node: FragmentSpreadNode) -> bool:
+        fragment = self.fragments.get(node.name.value)
+        return (
+            fragment is not None
+            and not node.directives
+            and not node.arguments
+            and not fragment.directives
+            and not fragment.variable_definitions
+            and self.fragment(node.name.value)
+        )
 
 
 class DocumentCache:

@@ -12,26 +12,23 @@ item the response may hold, each list at its largest.
 
 Fragments make a document's expansion exponential in its size (each of n
 fragments spreading the next twice selects 2^n fields), so every walk here
-remembers what each fragment adds and costs time linear in the document.
+remembers what each fragment adds and costs time linear in the document:
+both are folds of graphql_fastpath/selections.py, the walk of fragments the
+executor and the look-ahead share; what a field counts is this module's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DefinitionNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
     VariableNode,
     Visitor,
     get_operation_ast,
@@ -48,6 +45,7 @@ from app.config import LIMITS
 from app.schema.document_cache import ValidQueries
 from app.schema.parsing import VALIDATION_FAILED
 from app.services.contact_input import LIST_MAX_ITEMS
+from graphql_fastpath.selections import Fragments, SelectionFold, fragments_of
 
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none.
@@ -275,7 +273,7 @@ class Shape:
 EMPTY = Shape(0, 0, 0)
 
 
-class DocumentShapes:
+class DocumentShapes(SelectionFold[Shape]):
     """The shapes of a document's operations, each fragment's shape worked
     out once (a fragment spread inside its own expansion adds nothing; the
     spec's rules report the cycle). Counts as strawberry's depth and alias
@@ -283,12 +281,10 @@ class DocumentShapes:
     no depth, and an alias counts once per use of its fragment."""
 
     def __init__(self, document: DocumentNode) -> None:
-        self.fragments = _fragments(document.definitions)
+        super().__init__(fragments_of(document))
         self.operations = [
             d for d in document.definitions if isinstance(d, OperationDefinitionNode)
         ]
-        self._known: dict[str, Shape] = {}
-        self._open: set[str] = set()
 
     def fields(self) -> int:
         return sum(self.of(op.selection_set).fields for op in self.operations)
@@ -310,45 +306,17 @@ class DocumentShapes:
             return []
         return [GraphQLError(f"{aliases} aliases found. Allowed: {max_aliases}")]
 
-    def of(self, selection_set: SelectionSetNode | None) -> Shape:
-        shape = EMPTY
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                shape += self._field(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                shape += self.of(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                shape += self._fragment(selection.name.value)
-        return shape
+    def combine(self, parts: Iterator[Shape]) -> Shape:
+        return sum(parts, EMPTY)
 
-    def _field(self, field: FieldNode) -> Shape:
-        below = self.of(field.selection_set)
-        adds_depth = field.selection_set and not field.name.value.startswith("__")
+    def field(self, node: FieldNode) -> Shape:
+        below = self.of(node.selection_set)
+        adds_depth = node.selection_set and not node.name.value.startswith("__")
         return Shape(
             1 + below.fields,
             1 + below.depth if adds_depth else 0,
-            (1 if field.alias else 0) + below.aliases,
+            (1 if node.alias else 0) + below.aliases,
         )
-
-    def _fragment(self, name: str) -> Shape:
-        known = self._known.get(name)
-        if known is not None:
-            return known
-        fragment = self.fragments.get(name)
-        if fragment is None or name in self._open:
-            return EMPTY
-        self._open.add(name)
-        shape = self._known[name] = self.of(fragment.selection_set)
-        self._open.discard(name)
-        return shape
-
-
-def _fragments(
-    definitions: Iterable[DefinitionNode],
-) -> dict[str, FragmentDefinitionNode]:
-    return {
-        d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)
-    }
 
 
 def query_cost(
@@ -364,37 +332,26 @@ def query_cost(
         if isinstance(d, OperationDefinitionNode)
         and (operation_name is None or (d.name and d.name.value == operation_name))
     ]
-    costs = _Costs(_fragments(document.definitions), variables)
+    costs = _Costs(fragments_of(document), variables)
     return sum(costs.of(op.selection_set) for op in operations[:1])
 
 
-class _Costs:
+class _Costs(SelectionFold[int]):
     """Costs of selection sets for one multiplier (1): a cost below a list
     of n items is n times the cost for one, so a fragment's cost is worked
     out once whatever the lists above its spreads."""
 
-    def __init__(
-        self,
-        fragments: Mapping[str, FragmentDefinitionNode],
-        variables: Mapping[str, Any],
-    ) -> None:
-        self.fragments = fragments
+    def __init__(self, fragments: Fragments, variables: Mapping[str, Any]) -> None:
+        super().__init__(fragments)
         self.variables = variables
-        self._known: dict[str, int] = {}
-        self._open: set[str] = set()
 
-    def of(self, selection_set: SelectionSetNode | None) -> int:
-        cost = 0
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                items = self._items(selection)
-                below = self.of(selection.selection_set)
-                cost += below if items is None else items + items * below
-            elif isinstance(selection, InlineFragmentNode):
-                cost += self.of(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                cost += self._fragment(selection.name.value)
-        return cost
+    def combine(self, parts: Iterator[int]) -> int:
+        return sum(parts)
+
+    def field(self, node: FieldNode) -> int:
+        items = self._items(node)
+        below = self.of(node.selection_set)
+        return below if items is None else items + items * below
 
     def _items(self, field: FieldNode) -> int | None:
         """The most items the field may hold; None for a field that is no
@@ -405,18 +362,6 @@ class _Costs:
         if name in PAGE_LISTS:
             return 1
         return CONTACT_LISTS.get(name)
-
-    def _fragment(self, name: str) -> int:
-        known = self._known.get(name)
-        if known is not None:
-            return known
-        fragment = self.fragments.get(name)
-        if fragment is None or name in self._open:
-            return 0
-        self._open.add(name)
-        cost = self._known[name] = self.of(fragment.selection_set)
-        self._open.discard(name)
-        return cost
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:

@@ -1,23 +1,19 @@
 """Look-ahead: which fields a query selects below the field being resolved,
-so that a resolver loads what will be read and nothing else."""
+so that a resolver loads what will be read and nothing else. Fragments are
+expanded by the walk the executor and the limits share
+(graphql_fastpath/selections.py), each once per answer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionNode,
-)
+from graphql import FieldNode
 
 from app.schema.context import Info
 from graphql_fastpath.lru import LruCache
+from graphql_fastpath.selections import Fragments, SelectedFields
 
 Paths = tuple[tuple[str, ...], ...]
-Fragments = Mapping[str, FragmentDefinitionNode]
 
 # Answers by field nodes and paths. The answer depends on the document
 # alone, and strawberry's ParserCache hands every request with the same text
@@ -46,38 +42,24 @@ def selected_below(info: Info, *paths: tuple[str, ...]) -> frozenset[str]:
 def _names_at(
     field_nodes: Sequence[FieldNode], fragments: Fragments, paths: Paths
 ) -> frozenset[str]:
+    selected = SelectedFields(fragments)
     names: set[str] = set()
     for path in paths:
         level = list(field_nodes)
         for name in path:
             level = [
                 field
-                for field in _fields_below(level, fragments)
+                for field in _fields_below(level, selected)
                 if field.name.value == name
             ]
-        names.update(field.name.value for field in _fields_below(level, fragments))
+        names.update(field.name.value for field in _fields_below(level, selected))
     return frozenset(names)
 
 
 def _fields_below(
-    fields: Iterable[FieldNode], fragments: Fragments
+    fields: Iterable[FieldNode], selected: SelectedFields
 ) -> Iterator[FieldNode]:
     """The fields the selection sets of `fields` select, fragments (named
     or inline) expanded."""
     for field in fields:
-        if field.selection_set is not None:
-            yield from _expanded(field.selection_set.selections, fragments)
-
-
-def _expanded(
-    selections: Iterable[SelectionNode], fragments: Fragments
-) -> Iterator[FieldNode]:
-    for selection in selections:
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _expanded(selection.selection_set.selections, fragments)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _expanded(fragment.selection_set.selections, fragments)
+        yield from selected.of(field.selection_set)
