@@ -12,18 +12,19 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
 from app import create_app
 from app.config import TestingConfig, database_url
 from app.extensions import db
+from tests.helpers import Accounts, GraphQL, release_database
+from tests.smtp import SmtpServer, start_smtp_server
 
 POSTGRES_SKIP_REASON = (
     "PostgreSQL tests need TEST_DATABASE_URL, e.g. "
     "postgresql://postgres@127.0.0.1:5432/postgres (a server the tests may "
     "create and drop databases on)"
 )
-DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 def pytest_report_header() -> str:
@@ -99,63 +100,9 @@ def app(database: str) -> Iterator[Flask]:
     release_database(app)
 
 
-def release_database(app: Flask) -> None:
-    """Empty a shared PostgreSQL test database and close the app's
-    connections (SQLite files live in each test's tmp_path)."""
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-class GraphQL:
-    """Posts operations to /graphql the way a frontend does."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def __call__(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        token: str | None = None,
-    ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.client.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
-        assert response.status_code == 200, response.get_data(as_text=True)
-        body: dict[str, Any] = response.get_json()
-        return body
-
-    def data(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        token: str | None = None,
-    ) -> dict[str, Any]:
-        """The `data` of a response that must have no errors."""
-        body = self(query, variables, token)
-        assert "errors" not in body, body["errors"]
-        result: dict[str, Any] = body["data"]
-        return result
-
-    def error_codes(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        token: str | None = None,
-    ) -> list[str]:
-        body = self(query, variables, token)
-        return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 @pytest.fixture
@@ -163,40 +110,22 @@ def gql(client: FlaskClient) -> GraphQL:
     return GraphQL(client)
 
 
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) {
-    user { id email name createdAt }
-    accessToken refreshToken expiresIn
-    userErrors { field message code }
-  }
-}
-"""
-
-
-class Accounts:
-    """Registers users through the API and hands out their tokens."""
-
-    def __init__(self, gql: GraphQL) -> None:
-        self.gql = gql
-        self.count = 0
-
-    def register(
-        self, email: str | None = None, password: str = DEFAULT_PASSWORD
-    ) -> dict[str, Any]:
-        self.count += 1
-        email = email or f"user{self.count}@example.com"
-        payload: dict[str, Any] = self.gql.data(
-            REGISTER, {"input": {"email": email, "password": password}}
-        )["register"]
-        assert payload["userErrors"] == []
-        return payload
-
-    def token(self, email: str | None = None) -> str:
-        token: str = self.register(email)["accessToken"]
-        return token
-
-
 @pytest.fixture
 def accounts(gql: GraphQL) -> Accounts:
     return Accounts(gql)
+
+
+@pytest.fixture(scope="session")
+def smtp_session() -> Iterator[SmtpServer]:
+    """One real SMTP server on 127.0.0.1 (aiosmtpd) for the whole run."""
+    server, controller = start_smtp_server()
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_session: SmtpServer) -> SmtpServer:
+    """The SMTP server, holding only the messages of this test; an app
+    sends to it with `create_app(..., smtp_server.settings())`."""
+    smtp_session.clear()
+    return smtp_session

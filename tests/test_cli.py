@@ -35,7 +35,7 @@ from app.services.seed import (
     _ascii_word,
     demo_data,
 )
-from tests.conftest import DEFAULT_PASSWORD, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
 
 LOGIN = """
 mutation Login($input: LoginInput!) {

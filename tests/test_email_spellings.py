@@ -12,7 +12,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import GraphQL, release_database
+from tests.helpers import GraphQL, release_database
 
 HIGH = "1000/minute"
 LOGIN = """

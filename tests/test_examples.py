@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
@@ -22,7 +23,8 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from tests.conftest import GraphQL
+from app.services.mail import OUTBOX
+from tests.helpers import GraphQL
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -47,6 +49,8 @@ RUN_ORDER = (
     "change-password",
     "revoke-other-sessions",
     "logout",
+    "request-password-reset",
+    "reset-password",
     "delete-account",
 )
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.graphql"))
@@ -177,7 +181,16 @@ def user_errors(value: Any) -> list[Any]:
     return []
 
 
-def test_the_examples_run_in_order(gql: GraphQL) -> None:
+def mailed_reset_token(app: Flask) -> str:
+    """The token of the reset link that the last message carried (the
+    testing app's mail backend keeps what it sends: `locmem`)."""
+    assert OUTBOX.wait_idle(10)
+    message = app.extensions["mailman"].outbox[-1]
+    token: str = message.body.split("?token=", 1)[1].split()[0]
+    return token
+
+
+def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
     frontend = Frontend(gql)
 
     registered = frontend.run("register")["register"]
@@ -289,9 +302,7 @@ def test_the_examples_run_in_order(gql: GraphQL) -> None:
     assert changed["expiresIn"] == 900
     token, refresh = changed["accessToken"], changed["refreshToken"]
     new_password = variables_of("change-password")["input"]["newPassword"]
-    assert variables_of("delete-account")["password"] == new_password
-    signed_in_again = {("input", "password"): new_password}
-    frontend.run("login", None, signed_in_again)
+    frontend.run("login", None, {("input", "password"): new_password})
 
     others = frontend.run("revoke-other-sessions", token)["revokeOtherSessions"]
     assert others == {"revokedCount": 1, "userErrors": []}
@@ -300,6 +311,16 @@ def test_the_examples_run_in_order(gql: GraphQL) -> None:
     assert logged_out["logout"] == {"ok": True, "userErrors": []}
     # Logged out means logged out: the access token no longer works.
     assert gql.error_codes(query_of("me"), {}, token) == ["UNAUTHENTICATED"]
+
+    requested = frontend.run("request-password-reset")["requestPasswordReset"]
+    assert requested == {"ok": True, "userErrors": []}
+    reset = frontend.run(
+        "reset-password", None, {("input", "token"): mailed_reset_token(app)}
+    )["resetPassword"]
+    assert reset["user"] == logged_in["user"]
+    reset_password = variables_of("reset-password")["input"]["newPassword"]
+    assert variables_of("delete-account")["password"] == reset_password
+    signed_in_again = {("input", "password"): reset_password}
 
     token = frontend.run("login", None, signed_in_again)["login"]["accessToken"]
     deleted_account = frontend.run("delete-account", token)["deleteAccount"]

@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 from app import create_app
 from app.extensions import db
 from app.models import Contact, Tag, contact_tags
-from tests.conftest import DEFAULT_PASSWORD, REGISTER, GraphQL
-from tests.graphql.contact_api import CREATE, UPDATE
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.operations import CREATE, REGISTER, UPDATE
 
 pytestmark = pytest.mark.postgresql
 on_postgresql = pytest.mark.parametrize("database", ["postgresql"], indirect=True)

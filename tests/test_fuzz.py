@@ -23,21 +23,19 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import graphql
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 from sqlalchemy import Table, select
 
-from app.db.transaction import transactional
 from app.extensions import db
 from app.models import (
     AuthSession,
@@ -50,8 +48,17 @@ from app.models import (
     User,
     contact_tags,
 )
-from app.services import tokens
-from tests.conftest import Accounts
+from tests.helpers import Accounts, create_contact
+from tests.support.fuzzing import (
+    BASE_SETTINGS,
+    date_values,
+    datetime_values,
+    fewer_arguments,
+    fresh_token,
+    int_values,
+    seed_user,
+    user_id,
+)
 
 EXAMPLES = 800  # on each database: about 10 s each
 CONTRACT_CODES = {
@@ -65,22 +72,6 @@ CONTRACT_CODES = {
 # Only the victim's data holds this; no generated value can contain it.
 VICTIM_MARK = "zqvictim"
 SHARED_TAGS = ["Friends", "Work"]
-
-CREATE = """
-mutation Create($input: CreateContactInput!) {
-  createContact(input: $input) { contact { id } userErrors { code } }
-}
-"""
-OWNED = """
-{
-  me { id }
-  tags { id }
-  contacts(first: 100) { edges { cursor node { id } } }
-  byTime: contacts(last: 2, orderBy: {field: UPDATED_AT, direction: DESC}) {
-    edges { cursor }
-  }
-}
-"""
 
 
 def victim_contacts() -> list[dict[str, Any]]:
@@ -143,30 +134,6 @@ class Seeded:
     victim_id: int
     ids: list[str]
     cursors: list[str]
-
-
-def seed_user(
-    accounts: Accounts, email: str, contacts: Iterable[dict[str, Any]]
-) -> tuple[list[str], list[str]]:
-    """Register `email` with `contacts`; the global IDs of all it owns (itself
-    included), and cursors into its contacts in two orders."""
-    token = accounts.token(email)
-    for contact in contacts:
-        payload = accounts.gql.data(CREATE, {"input": contact}, token)["createContact"]
-        assert payload["userErrors"] == [], (contact, payload)
-    owned = accounts.gql.data(OWNED, token=token)
-    edges = owned["contacts"]["edges"]
-    ids = [owned["me"]["id"], *(tag["id"] for tag in owned["tags"])]
-    ids += [edge["node"]["id"] for edge in edges]
-    cursors = [edge["cursor"] for edge in edges + owned["byTime"]["edges"]]
-    return ids, cursors
-
-
-def user_id(app: Flask, email: str) -> int:
-    with app.app_context():
-        found = db.session.scalar(select(User.id).where(User.email == email))
-    assert found is not None
-    return found
 
 
 @pytest.fixture
@@ -292,51 +259,6 @@ def text_values(seeded: Seeded) -> st.SearchStrategy[str]:
     )
 
 
-def int_values() -> st.SearchStrategy[int]:
-    """Mostly page sizes and versions a resolver accepts (hypothesis-graphql
-    would draw from the whole 32-bit range, which the cost limit refuses
-    before any resolver runs), and the edges around them."""
-    return st.one_of(
-        st.integers(min_value=0, max_value=5),
-        st.integers(min_value=0, max_value=100),
-        st.sampled_from([-1, 101, 1001, 2**31 - 1, -(2**31)]),
-    )
-
-
-def date_values() -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.dates().map(date.isoformat),
-        st.sampled_from(
-            ["0001-01-01", "9999-12-31", "2023-02-29", "0000-01-01", "", "today"]
-        ),
-    )
-
-
-OFFSETS = st.one_of(
-    st.none(),
-    st.just(UTC),
-    st.sampled_from(
-        [timedelta(hours=14), timedelta(hours=-12), timedelta(minutes=330)]
-    ).map(timezone),
-)
-
-
-def datetime_values() -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.datetimes(timezones=OFFSETS).map(datetime.isoformat),
-        st.sampled_from(
-            [
-                "0001-01-01T00:00:00+14:00",
-                "9999-12-31T23:59:59-12:00",
-                "0001-01-01T00:00:00",
-                "2024-01-01T00:00:00Z",
-                "yesterday",
-                "",
-            ]
-        ),
-    )
-
-
 def custom_scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     return {
         "ID": id_values(seeded).map(nodes.String),
@@ -395,53 +317,10 @@ def leaving_out_arguments(
     return graphql.print_ast(replace(document, definitions=tuple(operations)))
 
 
-def fewer_arguments(
-    draw: st.DrawFn,
-    schema: graphql.GraphQLSchema,
-    selection_set: graphql.SelectionSetNode,
-    parent: graphql.GraphQLNamedType,
-) -> graphql.SelectionSetNode:
-    selections: list[graphql.SelectionNode] = []
-    for selection in selection_set.selections:
-        if isinstance(selection, graphql.InlineFragmentNode):
-            assert selection.type_condition is not None
-            inner = schema.get_type(selection.type_condition.name.value)
-            assert inner is not None
-            below = fewer_arguments(draw, schema, selection.selection_set, inner)
-            selections.append(replace(selection, selection_set=below))
-            continue
-        assert isinstance(selection, graphql.FieldNode)
-        assert isinstance(
-            parent, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType
-        )
-        field = parent.fields[selection.name.value]
-        arguments = tuple(
-            argument
-            for argument in selection.arguments or ()
-            if graphql.is_non_null_type(field.args[argument.name.value].type)
-            or draw(st.booleans())
-        )
-        below_field = selection.selection_set
-        if below_field is not None:
-            below_field = fewer_arguments(
-                draw, schema, below_field, graphql.get_named_type(field.type)
-            )
-        selections.append(
-            replace(selection, arguments=arguments, selection_set=below_field)
-        )
-    return replace(selection_set, selections=tuple(selections))
-
-
 # --- the run ---------------------------------------------------------------------
 
 
-def fresh_token(app: Flask, user_id: int) -> str:
-    """A new login for the fuzzer."""
-    with app.app_context():
-        user = db.session.get_one(User, user_id)
-        issued = transactional(tokens.start_session)(user)
-        db.session.remove()
-    return issued.access_token
+SETTINGS = settings(BASE_SETTINGS, max_examples=EXAMPLES)
 
 
 def check(client: FlaskClient, token: str, operation: str) -> None:
@@ -460,21 +339,6 @@ def check(client: FlaskClient, token: str, operation: str) -> None:
     assert "INTERNAL_SERVER_ERROR" not in codes, text
     assert set(codes) <= CONTRACT_CODES, text
     assert VICTIM_MARK not in text.lower(), text
-
-
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=False,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-)
 
 
 def test_generated_operations_never_fail_or_touch_another_users_data(
@@ -723,7 +587,7 @@ def check_hostile(response: Any) -> None:
 def hostile_token(accounts: Accounts) -> str:
     """A user with a contact, so that IDs and cursors have rows to miss."""
     token = accounts.token("hostile@example.com")
-    accounts.gql.data(CREATE, {"input": {"lastName": "Adams"}}, token)
+    create_contact(accounts.gql, token, {"lastName": "Adams"})
     return token
 
 

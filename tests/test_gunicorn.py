@@ -9,7 +9,6 @@ import json
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,26 +21,13 @@ import pytest
 
 from app import create_app
 from app.extensions import db
+from tests.support.servers import CONFIG, GUNICORN, ROOT, SECRETS, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-CONFIG = ROOT / "gunicorn.conf.py"
-SECRETS = {
-    "SECRET_KEY": "gunicorn-test-secret-key-" + "s" * 32,
-    "JWT_SECRET_KEY": "gunicorn-test-jwt-secret-key-" + "j" * 32,
-}
 REGISTER = """
 mutation($input: RegisterInput!) {
   register(input: $input) { accessToken userErrors { code } }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

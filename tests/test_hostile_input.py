@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import LIMITS
-from tests.conftest import Accounts, GraphQL, release_database
+from tests.helpers import Accounts, GraphQL, release_database
 
 JSON = {"Content-Type": "application/json"}
 TYPENAME = json.dumps({"query": "{ __typename }"}).encode()

@@ -15,7 +15,7 @@ from app import create_app
 from app.config import database_url
 from app.schema.view import ContactsGraphQLView
 from app.services import auth, contact_queries
-from tests.conftest import DEFAULT_PASSWORD, Accounts, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, Accounts, GraphQL
 
 ALLOWED_ORIGIN = "http://allowed.example"
 PRODUCTION_SECRETS = {

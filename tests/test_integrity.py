@@ -21,8 +21,8 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import auth, contacts
-from tests.conftest import DEFAULT_PASSWORD, REGISTER, GraphQL
-from tests.graphql.contact_api import CONTACT, CREATE, UPDATE
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.operations import CONTACT, CREATE, REGISTER, UPDATE
 
 on_postgresql = pytest.mark.parametrize(
     "database",

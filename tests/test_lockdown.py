@@ -29,7 +29,7 @@ from app.db.transaction import transactional
 from app.extensions import db
 from app.models import User
 from app.services import auth, contact_queries
-from tests.conftest import DEFAULT_PASSWORD
+from tests.helpers import DEFAULT_PASSWORD
 
 PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48}
 # Production's password hashing costs a noticeable time per sign-up, and

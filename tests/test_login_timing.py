@@ -22,7 +22,7 @@ from flask import Flask
 from app import create_app
 from app.extensions import db
 from app.services import passwords
-from tests.conftest import DEFAULT_PASSWORD, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
 
 PRODUCTION_COST = {
     "PASSWORD_HASH_TIME_COST": 3,

@@ -30,7 +30,7 @@ from app.models import User
 from app.schema.document_cache import ValidQueries
 from app.schema.limits import QueryLimits, query_cost
 from app.services import auth, contact_queries
-from tests.conftest import DEFAULT_PASSWORD, Accounts, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, Accounts, GraphQL
 
 EMAIL = "limits@example.com"
 REGISTER = """

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.models import AuthSession, User
 from app.schema.throttling import retry_after_header
 from app.services import passwords
-from tests.services.test_rate_limits import Clock, freeze_time
+from tests.support.clock import Clock, freeze_time
 
 PASSWORD = "correct horse battery staple"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"

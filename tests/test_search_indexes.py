@@ -22,7 +22,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Contact, EmailAddress, User
 from app.services import seed
-from tests.conftest import Accounts, GraphQL, release_database
+from tests.helpers import Accounts, GraphQL, release_database
 
 ADDRESS_BOOK = 2_000  # contacts each seeded user has: enough for real plans
 SEARCH_INDEX = "ix_contacts_user_search_trgm"

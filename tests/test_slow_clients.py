@@ -34,7 +34,7 @@ import redis
 from app import create_app
 from app.config import ProductionConfig
 from app.extensions import db
-from tests.test_gunicorn import CONFIG, GUNICORN, ROOT, SECRETS, free_port
+from tests.support.servers import CONFIG, GUNICORN, ROOT, SECRETS, free_port
 
 NGINX_SKIP_REASON = (
     "nginx runs the shipped deployment (deploy/nginx.conf): "

@@ -35,7 +35,7 @@ from sqlalchemy import delete, select, update
 from app import create_app
 from app.extensions import db
 from app.models import AuthSession, RefreshToken, User, utcnow
-from tests.conftest import DEFAULT_PASSWORD, GraphQL, release_database
+from tests.helpers import DEFAULT_PASSWORD, GraphQL, release_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_KEY = "another-jwt-secret-key-that-is-long-enough-for-hs256"

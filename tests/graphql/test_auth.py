@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from app import create_app
 from app.extensions import db
 from app.models import AuthSession, User
-from tests.conftest import DEFAULT_PASSWORD, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
 
 AUTH_FIELDS = """
     user { email name }

@@ -9,15 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import Accounts, GraphQL
-from tests.graphql.contact_api import (
-    CONTACT,
-    DELETE,
+from tests.helpers import (
     FULL_CONTACT,
     FULL_INPUT,
-    NODE,
     NOTHING_STORED,
-    UPDATE,
+    Accounts,
+    GraphQL,
     create,
     create_contact,
     decode_id,
@@ -32,6 +29,7 @@ from tests.graphql.contact_api import (
     update_contact,
     without_times,
 )
+from tests.operations import CONTACT, DELETE, NODE, UPDATE
 
 # --- createContact ----------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Accounts, GraphQL
+from tests.helpers import Accounts, GraphQL
 
 CREATE_THEN_READ = """
 mutation B { createContact(input: {firstName: "Ada"}) { contact { id } } }

@@ -49,9 +49,9 @@ from app import create_app
 from app.config import GRAPHQL_EXECUTORS, TestingConfig
 from app.extensions import db
 from graphql_fastpath import FastExecutor
-from tests.conftest import Accounts
-from tests.test_fuzz import SETTINGS as FUZZ_SETTINGS
-from tests.test_fuzz import (
+from tests.helpers import Accounts
+from tests.support.fuzzing import (
+    BASE_SETTINGS,
     date_values,
     datetime_values,
     fewer_arguments,
@@ -440,7 +440,7 @@ def scalar_values(
     }
 
 
-SETTINGS = settings(FUZZ_SETTINGS, max_examples=EXAMPLES)
+SETTINGS = settings(BASE_SETTINGS, max_examples=EXAMPLES)
 
 
 def test_generated_queries_get_the_same_answer(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Accounts, GraphQL
+from tests.helpers import Accounts, GraphQL
 
 CREATE = """
 mutation Create($input: CreateContactInput!) {

@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Accounts, GraphQL
-from tests.graphql.contact_api import (
-    CONTACT,
-    CONTACT_FIELDS,
-    CREATE,
-    DELETE,
-    NODE,
-    UPDATE,
+from tests.helpers import (
+    Accounts,
+    GraphQL,
     create_contact,
     delete,
     errors_of,
@@ -24,6 +19,7 @@ from tests.graphql.contact_api import (
     update,
     update_contact,
 )
+from tests.operations import CONTACT, CONTACT_FIELDS, CREATE, DELETE, NODE, UPDATE
 
 SNAPSHOT = f"""
 query Snapshot {{

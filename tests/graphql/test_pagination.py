@@ -15,7 +15,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Contact
 from app.schema.ids import pk_of
-from tests.conftest import Accounts, GraphQL
+from tests.helpers import Accounts, GraphQL
 
 CREATE = """
 mutation Create($input: CreateContactInput!) {

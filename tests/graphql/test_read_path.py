@@ -17,8 +17,7 @@ from sqlalchemy import event
 from app.extensions import db
 from app.services import contacts
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
-from tests.conftest import Accounts, GraphQL
-from tests.graphql.contact_api import decode_id
+from tests.helpers import Accounts, GraphQL, decode_id
 
 EVERY_LIST = """
 query Page($first: Int!) {

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Accounts, GraphQL
-from tests.graphql.contact_api import (
+from tests.helpers import (
+    Accounts,
+    GraphQL,
     create_contact,
     delete,
     node,

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import release_database
+from tests.helpers import release_database
 
 ALLOWED = "http://allowed.example"
 SECOND = "http://second.example"

@@ -14,7 +14,7 @@ from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, User
 from app.services import auth, passwords, text, tokens
-from tests.conftest import DEFAULT_PASSWORD
+from tests.helpers import DEFAULT_PASSWORD
 
 WRONG_CREDENTIALS = FieldError(
     None, "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS

@@ -11,7 +11,7 @@ from flask import Flask
 from app import create_app
 from app.errors import FieldError, UserErrorCode
 from app.services import passwords
-from tests.conftest import DEFAULT_PASSWORD
+from tests.helpers import DEFAULT_PASSWORD
 
 PATH = ("input", "password")
 EMAIL = "Ada.Lovelace@example.com"

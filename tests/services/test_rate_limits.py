@@ -9,8 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import limits.storage.memory
-import limits.storage.redis
+import limits.storage
 import pytest
 from flask import Flask
 
@@ -25,29 +24,9 @@ from app.services.rate_limits import (
     RateLimits,
     init_rate_limits,
 )
+from tests.support.clock import Clock, freeze_time
 
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-
-
-class Clock:
-    """Stands in for the `time` module where the limiter and the `limits`
-    storages read the time, so windows and retryAfter are exact."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def freeze_time(monkeypatch: pytest.MonkeyPatch, now: float) -> Clock:
-    fake = Clock(now)
-    for module in (limits.storage.memory, limits.storage.redis, rate_limits):
-        monkeypatch.setattr(module, "time", fake)
-    return fake
 
 
 @pytest.fixture
