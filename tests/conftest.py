@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import make_url
 
 from app import create_app
@@ -103,6 +103,12 @@ def app(database: str) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs the app's `flask` commands in-process."""
+    return app.test_cli_runner()
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import phonenumbers
 import pycountry
 import pytest
 from click import Command
-from click.testing import Result
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, func, select
 
 from app.cli import COMMANDS, create_user_command, seed_command
@@ -36,12 +36,8 @@ from app.services.seed import (
     demo_data,
 )
 from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.operations import LOGIN
 
-LOGIN = """
-mutation Login($input: LoginInput!) {
-  login(input: $input) { user { id email name } accessToken userErrors { message } }
-}
-"""
 SEARCH = """
 query Search($search: String) {
   contacts(first: 100, filter: {search: $search}) {
@@ -51,10 +47,6 @@ query Search($search: String) {
 }
 """
 SEED_ARGS = ["--users", "2", "--contacts", "30", "--seed", "1"]
-
-
-def invoke(app: Flask, command: Command, args: list[str], **kwargs: Any) -> Result:
-    return app.test_cli_runner().invoke(command, args, **kwargs)
 
 
 def count(model: type[Any]) -> int:
@@ -81,9 +73,9 @@ def login(gql: GraphQL, email: str, password: str) -> dict[str, Any]:
     ],
 )
 def test_help_describes_every_option(
-    app: Flask, command: Command, expected: list[str]
+    runner: FlaskCliRunner, command: Command, expected: list[str]
 ) -> None:
-    result = invoke(app, command, ["--help"])
+    result = runner.invoke(command, ["--help"])
     assert result.exit_code == 0
     assert command.help
     assert command.help.split("\n")[0] in result.output
@@ -91,8 +83,8 @@ def test_help_describes_every_option(
         assert option in result.output
 
 
-def test_the_app_registers_every_command(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(args=["--help"])
+def test_the_app_registers_every_command(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["--help"])
     assert result.exit_code == 0
     for command in COMMANDS:
         assert command.name in result.output
@@ -103,10 +95,9 @@ def test_the_app_registers_every_command(app: Flask) -> None:
 
 
 def test_create_user_prompts_twice_and_the_user_can_log_in(
-    app: Flask, gql: GraphQL
+    app: Flask, runner: FlaskCliRunner, gql: GraphQL
 ) -> None:
-    result = invoke(
-        app,
+    result = runner.invoke(
         create_user_command,
         ["ada@example.com", "--name", "Ada Lovelace"],
         input=f"{DEFAULT_PASSWORD}\n{DEFAULT_PASSWORD}\n",
@@ -129,9 +120,10 @@ def test_create_user_prompts_twice_and_the_user_can_log_in(
     }
 
 
-def test_create_user_reads_the_password_from_stdin(app: Flask, gql: GraphQL) -> None:
-    result = invoke(
-        app,
+def test_create_user_reads_the_password_from_stdin(
+    runner: FlaskCliRunner, gql: GraphQL
+) -> None:
+    result = runner.invoke(
         create_user_command,
         ["grace@example.com", "--password-stdin"],
         input=f"{DEFAULT_PASSWORD}\r\nignored\n",
@@ -165,10 +157,10 @@ def test_create_user_reads_the_password_from_stdin(app: Flask, gql: GraphQL) -> 
     ],
 )
 def test_create_user_refuses_what_register_refuses(
-    app: Flask, email: str, password: str, message: str
+    app: Flask, runner: FlaskCliRunner, email: str, password: str, message: str
 ) -> None:
-    result = invoke(
-        app, create_user_command, [email, "--password-stdin"], input=f"{password}\n"
+    result = runner.invoke(
+        create_user_command, [email, "--password-stdin"], input=f"{password}\n"
     )
     assert result.exit_code == 1
     assert result.stderr == f"Error: {message}\n"
@@ -177,12 +169,11 @@ def test_create_user_refuses_what_register_refuses(
         assert count(User) == 0
 
 
-def test_create_user_refuses_a_taken_email(app: Flask) -> None:
+def test_create_user_refuses_a_taken_email(app: Flask, runner: FlaskCliRunner) -> None:
     args = ["ada@example.com", "--password-stdin"]
-    first = invoke(app, create_user_command, args, input=f"{DEFAULT_PASSWORD}\n")
+    first = runner.invoke(create_user_command, args, input=f"{DEFAULT_PASSWORD}\n")
     assert first.exit_code == 0
-    again = invoke(
-        app,
+    again = runner.invoke(
         create_user_command,
         ["ADA@example.com", "--password-stdin"],
         input="another good password\n",
@@ -194,9 +185,10 @@ def test_create_user_refuses_a_taken_email(app: Flask) -> None:
         assert count(User) == 1
 
 
-def test_create_user_asks_again_when_the_confirmation_differs(app: Flask) -> None:
-    result = invoke(
-        app,
+def test_create_user_asks_again_when_the_confirmation_differs(
+    runner: FlaskCliRunner,
+) -> None:
+    result = runner.invoke(
         create_user_command,
         ["ada@example.com"],
         input=f"first password\nsecond password\n{DEFAULT_PASSWORD}\n"
@@ -251,8 +243,8 @@ def expected_contact(contact: DemoContact) -> dict[str, Any]:
     }
 
 
-def test_seed_writes_exactly_the_demo_data(app: Flask) -> None:
-    result = invoke(app, seed_command, SEED_ARGS)
+def test_seed_writes_exactly_the_demo_data(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(seed_command, SEED_ARGS)
     assert result.exit_code == 0, result.output
     plan = demo_data(1, 2, 30)
     all_contacts = [c for _, user_contacts in plan for c in user_contacts]
@@ -274,8 +266,8 @@ def test_seed_writes_exactly_the_demo_data(app: Flask) -> None:
             assert contact.created_at <= contact.updated_at
 
 
-def test_seed_prints_the_logins_and_the_rate(app: Flask) -> None:
-    result = invoke(app, seed_command, SEED_ARGS)
+def test_seed_prints_the_logins_and_the_rate(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(seed_command, SEED_ARGS)
     assert result.exit_code == 0, result.output
     plan = demo_data(1, 2, 30)
     lines = result.stdout.splitlines()
@@ -289,15 +281,17 @@ def test_seed_prints_the_logins_and_the_rate(app: Flask) -> None:
     assert "Seeding contacts" in result.stderr
 
 
-def test_seed_does_not_print_a_password_it_was_given(app: Flask) -> None:
-    result = invoke(app, seed_command, [*SEED_ARGS, "--password", DEFAULT_PASSWORD])
+def test_seed_does_not_print_a_password_it_was_given(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(seed_command, [*SEED_ARGS, "--password", DEFAULT_PASSWORD])
     assert result.exit_code == 0, result.output
     assert "Demo logins (password: the one given):" in result.stdout
     assert DEFAULT_PASSWORD not in result.output
 
 
-def test_seeded_phones_and_countries_are_valid(app: Flask) -> None:
-    assert invoke(app, seed_command, SEED_ARGS).exit_code == 0
+def test_seeded_phones_and_countries_are_valid(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    assert runner.invoke(seed_command, SEED_ARGS).exit_code == 0
     with app.app_context():
         phones = db.session.scalars(select(PhoneNumber.value)).all()
         countries = db.session.scalars(select(PostalAddress.country)).all()
@@ -328,10 +322,12 @@ def test_demo_contacts_pass_the_api_validation_unchanged(seed: int) -> None:
                 assert cleaned[name] == getattr(contact, name)
 
 
-def test_seeded_columns_match_what_the_api_stores(app: Flask) -> None:
+def test_seeded_columns_match_what_the_api_stores(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     """The same contact through `create_contact` gets the same derived
     columns and values as the bulk insert wrote."""
-    assert invoke(app, seed_command, SEED_ARGS).exit_code == 0
+    assert runner.invoke(seed_command, SEED_ARGS).exit_code == 0
     plan = demo_data(1, 2, 30)
     with app.app_context():
         user_id = db.session.scalar(
@@ -348,8 +344,10 @@ def test_seeded_columns_match_what_the_api_stores(app: Flask) -> None:
             assert stored_contact(created) == stored_contact(row)
 
 
-def test_seeded_contacts_are_found_by_search(app: Flask, gql: GraphQL) -> None:
-    assert invoke(app, seed_command, SEED_ARGS).exit_code == 0
+def test_seeded_contacts_are_found_by_search(
+    runner: FlaskCliRunner, gql: GraphQL
+) -> None:
+    assert runner.invoke(seed_command, SEED_ARGS).exit_code == 0
     token = login(gql, "demo1@example.com", DEMO_PASSWORD)["accessToken"]
     assert token
     mine = demo_data(1, 2, 30)[0][1]
@@ -370,19 +368,19 @@ def test_seeded_contacts_are_found_by_search(app: Flask, gql: GraphQL) -> None:
     ]
 
 
-def test_the_same_seed_gives_the_same_data(app: Flask) -> None:
-    assert invoke(app, seed_command, SEED_ARGS).exit_code == 0
+def test_the_same_seed_gives_the_same_data(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(seed_command, SEED_ARGS).exit_code == 0
     with app.app_context():
         first = stored()
         db.session.execute(delete(User))
         db.session.commit()
         assert count(Contact) == count(Tag) == 0
-    assert invoke(app, seed_command, SEED_ARGS).exit_code == 0
+    assert runner.invoke(seed_command, SEED_ARGS).exit_code == 0
     with app.app_context():
         assert stored() == first
         db.session.execute(delete(User))
         db.session.commit()
-    assert invoke(app, seed_command, [*SEED_ARGS[:-1], "2"]).exit_code == 0
+    assert runner.invoke(seed_command, [*SEED_ARGS[:-1], "2"]).exit_code == 0
     with app.app_context():
         assert stored() != first
 
@@ -398,9 +396,11 @@ def test_generation_is_deterministic_and_varied() -> None:
     assert any(c.first_name is None and c.company for c in contacts_)
 
 
-def test_seed_refuses_to_run_twice(app: Flask) -> None:
-    assert invoke(app, seed_command, ["--users", "1", "--contacts", "1"]).exit_code == 0
-    result = invoke(app, seed_command, ["--users", "2", "--contacts", "1"])
+def test_seed_refuses_to_run_twice(app: Flask, runner: FlaskCliRunner) -> None:
+    assert (
+        runner.invoke(seed_command, ["--users", "1", "--contacts", "1"]).exit_code == 0
+    )
+    result = runner.invoke(seed_command, ["--users", "2", "--contacts", "1"])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: users: Demo accounts already exist (demo1@example.com); "
@@ -411,8 +411,8 @@ def test_seed_refuses_to_run_twice(app: Flask) -> None:
         assert count(Contact) == 1
 
 
-def test_seed_refuses_a_weak_password(app: Flask) -> None:
-    result = invoke(app, seed_command, ["--password", "password123"])
+def test_seed_refuses_a_weak_password(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(seed_command, ["--password", "password123"])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: password: This password is too common; choose another.\n"
@@ -421,23 +421,27 @@ def test_seed_refuses_a_weak_password(app: Flask) -> None:
         assert count(User) == 0
 
 
-def test_seed_refuses_production_unless_told(app: Flask) -> None:
+def test_seed_refuses_production_unless_told(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     app.config["ENV_NAME"] = "production"
-    refused = invoke(app, seed_command, ["--users", "1", "--contacts", "2"])
+    refused = runner.invoke(seed_command, ["--users", "1", "--contacts", "2"])
     assert refused.exit_code == 1
     assert "pass --allow-production" in refused.stderr
     with app.app_context():
         assert count(User) == 0
-    allowed = invoke(
-        app, seed_command, ["--users", "1", "--contacts", "2", "--allow-production"]
+    allowed = runner.invoke(
+        seed_command, ["--users", "1", "--contacts", "2", "--allow-production"]
     )
     assert allowed.exit_code == 0, allowed.output
     with app.app_context():
         assert count(Contact) == 2
 
 
-def test_seed_with_no_contacts_creates_the_users(app: Flask, gql: GraphQL) -> None:
-    result = invoke(app, seed_command, ["--users", "1", "--contacts", "0"])
+def test_seed_with_no_contacts_creates_the_users(
+    runner: FlaskCliRunner, gql: GraphQL
+) -> None:
+    result = runner.invoke(seed_command, ["--users", "1", "--contacts", "0"])
     assert result.exit_code == 0, result.output
     assert login(gql, "demo1@example.com", DEMO_PASSWORD)["userErrors"] == []
 
