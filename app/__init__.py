@@ -12,6 +12,7 @@ from app.db import register_database
 from app.extensions import db, jwt, limiter, migrate
 from app.http import register_http
 from app.http.address_limit import limit_per_address
+from app.services.mail import init_mail
 from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
 from app.services.tokens import init_token_cache
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     jwt.init_app(app)
     limiter.init_app(app)
+    init_mail(app)
     init_rate_limits(app)
     init_token_cache(app)
 

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from app.db.transaction import transactional
 from app.errors import InvalidInput
 from app.schema.ids import to_global_id
-from app.services import auth, seed, tokens
+from app.services import auth, password_reset, seed, tokens
 
 DEFAULT_SCHEMA_PATH = Path(__file__).parent.parent / "schema.graphql"
 
@@ -69,14 +69,36 @@ def _fail(error: InvalidInput) -> click.ClickException:
     is_flag=True,
     help="Read the password from the first line of stdin instead of prompting.",
 )
+@click.option(
+    "--reset-password",
+    is_flag=True,
+    help=(
+        "Print a password-reset link (single use, PASSWORD_RESET_TTL) instead "
+        "of asking for a password: for EMAIL's account, or for a new one "
+        "whose user then chooses the password."
+    ),
+)
 @with_appcontext
-def create_user_command(email: str, name: str | None, password_stdin: bool) -> None:
+def create_user_command(
+    email: str, name: str | None, password_stdin: bool, reset_password: bool
+) -> None:
     """Create an account for EMAIL, under the same rules as `register`.
 
     The password is asked for twice, hidden, or read from stdin with
     --password-stdin (for scripts: `printf '%s\\n' "$PW" | flask create-user
     ada@example.com --password-stdin`). Prints the email and global ID.
+
+    With --reset-password no password is asked for: prints a reset link to
+    hand to the user, for EMAIL's account if there is one (a user locked
+    out), else for a new account. Nothing is mailed.
     """
+    if reset_password:
+        if password_stdin:
+            raise click.UsageError(
+                "--reset-password and --password-stdin exclude each other"
+            )
+        _print_reset_link(email, name)
+        return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -86,6 +108,22 @@ def create_user_command(email: str, name: str | None, password_stdin: bool) -> N
     except InvalidInput as error:
         raise _fail(error) from None
     click.echo(f"Created user {user.email} (id {to_global_id('User', user.id)})")
+
+
+def _print_reset_link(email: str, name: str | None) -> None:
+    try:
+        issued = password_reset.link_for_operator(email, name)
+    except InvalidInput as error:
+        raise _fail(error) from None
+    user = issued.user
+    what = "Created user" if issued.created else "Existing user"
+    click.echo(f"{what} {user.email} (id {to_global_id('User', user.id)})")
+    minutes = round(password_reset.ttl().total_seconds() / 60)
+    click.echo(
+        f"Password reset link (works once, for {minutes} minutes; "
+        "hand it to the user only):"
+    )
+    click.echo(issued.link)
 
 
 @click.command("seed")

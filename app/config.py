@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -180,9 +181,40 @@ class Config:
         "socket_timeout": RATELIMIT_STORAGE_TIMEOUT,
         "socket_connect_timeout": RATELIMIT_STORAGE_TIMEOUT,
     }
+    RATELIMIT_RESET_REQUEST_PER_IP = env_str(
+        "RATELIMIT_RESET_REQUEST_PER_IP", "10/minute;50/hour"
+    )
+    RATELIMIT_RESET_REQUEST_PER_EMAIL = env_str(
+        "RATELIMIT_RESET_REQUEST_PER_EMAIL", "3/hour;10/day"
+    )
+    RATELIMIT_RESET_PASSWORD_PER_IP = env_str(
+        "RATELIMIT_RESET_PASSWORD_PER_IP", "20/minute;100/hour"
+    )
     # How many reverse proxies in front of the app set X-Forwarded-For; 0
     # trusts none and uses the connection's address (app/http/proxy.py).
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+    # Password reset by email (app/services/password_reset.py). The link
+    # in the message: "{token}" in PASSWORD_RESET_URL is replaced by the
+    # token, else "?token=..." (or "&token=...") is appended. Never built
+    # from the request's Host. Production refuses to start without it and
+    # a mail server, unless PASSWORD_RESET_ENABLED=false.
+    PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", True)
+    PASSWORD_RESET_URL = env_str("PASSWORD_RESET_URL")
+    PASSWORD_RESET_TTL = timedelta(seconds=env_int("PASSWORD_RESET_TTL", 30 * 60))
+
+    # Mail (Flask-Mailman): "smtp" in production, "console" (printed to
+    # standard output, links and all) in development, "locmem" in tests
+    # unless a test names its SMTP server.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = env_str("MAIL_SERVER")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)  # implicit TLS (port 465)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", not MAIL_USE_SSL)  # STARTTLS
+    MAIL_PORT = env_int("MAIL_PORT", 465 if MAIL_USE_SSL else 587)
+    MAIL_USERNAME = env_str("MAIL_USERNAME") or None
+    MAIL_PASSWORD = env_str("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER")
+    MAIL_TIMEOUT = float(env_str("MAIL_TIMEOUT", "10"))  # seconds per SMTP step
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     LOG_FORMAT = env_str("LOG_FORMAT", "text")  # json | text
@@ -198,6 +230,7 @@ class Config:
             if settings[name] <= timedelta(0):
                 raise RuntimeError(f"{name} must be a positive number of seconds")
         check_executor(settings["GRAPHQL_EXECUTOR"])
+        check_password_reset(settings)
 
 
 class DevelopmentConfig(Config):
@@ -213,6 +246,11 @@ class DevelopmentConfig(Config):
     FIELD_SUGGESTIONS = env_bool("FIELD_SUGGESTIONS", True)
     MASK_ERRORS = False
     SQLALCHEMY_HIDE_PARAMETERS = False
+    PASSWORD_RESET_URL = env_str(
+        "PASSWORD_RESET_URL", "http://localhost:5173/reset-password?token={token}"
+    )
+    MAIL_BACKEND = env_str("MAIL_BACKEND", "console")
+    MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "contacts@localhost")
 
 
 class TestingConfig(Config):
@@ -242,6 +280,17 @@ class TestingConfig(Config):
     PASSWORD_HASH_PARALLELISM = 1
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_RESET_ENABLED = True
+    PASSWORD_RESET_URL = "https://app.example/reset-password?token={token}"
+    PASSWORD_RESET_TTL = timedelta(minutes=30)
+    MAIL_BACKEND = "locmem"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_DEFAULT_SENDER = "Contacts <no-reply@app.example>"
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 5.0
 
 
 class ProductionConfig(Config):
@@ -267,6 +316,7 @@ class ProductionConfig(Config):
                 "redis://host:port/db, which every worker shares, or memory:// "
                 "for a single worker only (each process counts on its own)"
             )
+        check_production_mail(settings)
 
 
 def check_executor(name: object) -> None:
@@ -274,6 +324,61 @@ def check_executor(name: object) -> None:
         raise RuntimeError(
             f"GRAPHQL_EXECUTOR must be one of {', '.join(GRAPHQL_EXECUTORS)}, "
             f"not {name!r}"
+        )
+
+
+def check_password_reset(settings: Mapping[str, Any]) -> None:
+    """Reset settings that cannot work, in every environment."""
+    if not settings["PASSWORD_RESET_ENABLED"]:
+        return
+    if settings["PASSWORD_RESET_TTL"] <= timedelta(0):
+        raise RuntimeError("PASSWORD_RESET_TTL must be a positive number of seconds")
+    url = settings["PASSWORD_RESET_URL"]
+    if url:
+        parts = urlsplit(url.replace("{token}", "TOKEN"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise RuntimeError(
+                "PASSWORD_RESET_URL must be an absolute http(s) URL, e.g. "
+                "https://app.example/reset-password?token={token}"
+            )
+    if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
+        raise RuntimeError(
+            "MAIL_USE_TLS (STARTTLS, port 587) and MAIL_USE_SSL (implicit TLS, "
+            "port 465) exclude each other: set one"
+        )
+
+
+def check_production_mail(settings: Mapping[str, Any]) -> None:
+    """Password reset needs its link and a mail server in production, or
+    to be switched off on purpose; the console backend, which prints
+    messages and so their reset links, is for development only."""
+    if not settings["PASSWORD_RESET_ENABLED"]:
+        return
+    switch_off = "or set PASSWORD_RESET_ENABLED=false to turn password reset off"
+    if not settings["PASSWORD_RESET_URL"]:
+        raise RuntimeError(
+            "PASSWORD_RESET_URL must be set in production (the page of the "
+            "frontend that takes the token, e.g. "
+            f"https://app.example/reset-password?token={{token}}), {switch_off}"
+        )
+    if urlsplit(settings["PASSWORD_RESET_URL"]).scheme != "https":
+        raise RuntimeError(
+            "PASSWORD_RESET_URL must be an https:// URL in production: the "
+            "link carries a token that signs in to the account"
+        )
+    if not settings["MAIL_SERVER"]:
+        raise RuntimeError(
+            f"MAIL_SERVER must be set in production (the SMTP server), {switch_off}"
+        )
+    if not settings["MAIL_DEFAULT_SENDER"]:
+        raise RuntimeError(
+            "MAIL_DEFAULT_SENDER must be set in production (the From address "
+            f"of the reset message), {switch_off}"
+        )
+    if settings["MAIL_BACKEND"] != "smtp":
+        raise RuntimeError(
+            "MAIL_BACKEND must be smtp in production: other backends print "
+            "or drop messages, and reset links with them"
         )
 
 

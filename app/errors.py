@@ -20,6 +20,8 @@ class UserErrorCode(Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    # The server has this feature switched off (PASSWORD_RESET_ENABLED=false).
+    DISABLED = "DISABLED"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -31,3 +32,4 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 jwt = JWTManager()
 cors = CORS()
 limiter = Limiter(key_func=get_remote_address)
+mail = Mail()

@@ -23,12 +23,20 @@ from app.schema.limits import Limits, QueryLimits
 from app.schema.literals import LongIntegers
 from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
+from app.schema.password_reset import PasswordResetMutation
 from app.schema.sessions import SessionMutation
 from graphql_fastpath import FastExecutor
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
 Mutation = merge_types(
-    "Mutation", (AuthMutation, AccountMutation, SessionMutation, ContactMutation)
+    "Mutation",
+    (
+        AuthMutation,
+        AccountMutation,
+        SessionMutation,
+        PasswordResetMutation,
+        ContactMutation,
+    ),
 )
 
 

@@ -70,6 +70,14 @@ def count_refresh(request: Request, _arguments: dict[str, Any]) -> None:
     rate_limits.refresh_attempt(client_address(request))
 
 
+def count_reset_request(request: Request, arguments: dict[str, Any]) -> None:
+    rate_limits.reset_request(client_address(request), arguments["email"])
+
+
+def count_reset_password(request: Request, _arguments: dict[str, Any]) -> None:
+    rate_limits.reset_password_attempt(client_address(request))
+
+
 def count_password_check(request: Request, response: Response, email: str) -> None:
     """A signed-in user's password checked again (changePassword,
     deleteAccount): counted as a login attempt of the account, against the

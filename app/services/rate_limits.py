@@ -83,6 +83,18 @@ LOGIN_PER_EMAIL = Rule("login-email", "RATELIMIT_LOGIN_PER_EMAIL", "10/minute;10
 REGISTER_PER_IP = Rule("register-ip", "RATELIMIT_REGISTER_PER_IP", "20/hour")
 REFRESH_PER_IP = Rule("refresh-ip", "RATELIMIT_REFRESH_PER_IP", "60/minute")
 PER_TOKEN = Rule("token", "RATELIMIT_PER_TOKEN", "600/minute", fail_open=True)
+# Password reset: requests (each may mail a link) per address and per
+# email, whatever the account (counting only known ones would tell them
+# apart); uses of a token per address.
+RESET_REQUEST_PER_IP = Rule(
+    "reset-request-ip", "RATELIMIT_RESET_REQUEST_PER_IP", "10/minute;50/hour"
+)
+RESET_REQUEST_PER_EMAIL = Rule(
+    "reset-request-email", "RATELIMIT_RESET_REQUEST_PER_EMAIL", "3/hour;10/day"
+)
+RESET_PASSWORD_PER_IP = Rule(
+    "reset-password-ip", "RATELIMIT_RESET_PASSWORD_PER_IP", "20/minute;100/hour"
+)
 COST_PER_ACCOUNT = Rule(
     "cost",
     "RATELIMIT_COST_PER_ACCOUNT",
@@ -97,6 +109,9 @@ RULES = (
     REFRESH_PER_IP,
     PER_TOKEN,
     COST_PER_ACCOUNT,
+    RESET_REQUEST_PER_IP,
+    RESET_REQUEST_PER_EMAIL,
+    RESET_PASSWORD_PER_IP,
 )
 
 
@@ -227,6 +242,18 @@ def register_attempt(address: str) -> None:
 
 def refresh_attempt(address: str) -> None:
     current().hit(REFRESH_PER_IP, address)
+
+
+def reset_request(address: str, email: str) -> None:
+    """A password-reset request: per client address and per email (in the
+    form accounts are looked up by), whether or not an account has it."""
+    limits = current()
+    limits.hit(RESET_REQUEST_PER_IP, address)
+    limits.hit(RESET_REQUEST_PER_EMAIL, email_key(email))
+
+
+def reset_password_attempt(address: str) -> None:
+    current().hit(RESET_PASSWORD_PER_IP, address)
 
 
 def token_use(session_id: str) -> None:
