@@ -8,7 +8,7 @@ the same on SQLite and PostgreSQL and which Alembic can compare.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -150,6 +150,9 @@ class Contact(ContactFields, Base):
         Index("ix_contacts_user_created", "user_id", "created_at", "id"),
         Index("ix_contacts_user_updated", "user_id", "updated_at", "id"),
         Index("ix_contacts_user_favorite", "user_id", "favorite"),
+        # `upcomingBirthdays`: one range (two across the year's end) of the
+        # birthday's month and day, within one user's contacts.
+        Index("ix_contacts_user_birthday", "user_id", "birthday_md"),
         # `search` (user_id = ? AND search_text LIKE '%…%'): on PostgreSQL a
         # GIN index of both columns finds one user's matches by trigram
         # (extensions: the "before_create" hook below). SQLite scans.
@@ -166,10 +169,13 @@ class Contact(ContactFields, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # The declared fields' columns come from ContactFields (app.fields).
     # Derived columns, rewritten by `refresh_derived` on every change: the
-    # case-folded sort keys and the text that `search` matches against.
+    # case-folded sort keys, the text that `search` matches against, and the
+    # birthday's month and day.
     sort_first: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
     sort_last: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The birthday's month and day, `birthday_key` (null without a birthday).
+    birthday_md: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -206,12 +212,15 @@ class Contact(ContactFields, Base):
         )
 
     def refresh_derived(self) -> None:
-        """Recompute the sort keys and search text from the contact's fields."""
+        """Recompute the sort keys, search text and birthday key from the
+        contact's fields."""
+        values = {field.name: getattr(self, field.name) for field in CONTACT_FIELDS}
         self.sort_first, self.sort_last, self.search_text = derived_columns(
-            {field.name: getattr(self, field.name) for field in CONTACT_FIELDS},
+            values,
             [email.value for email in self.emails],
             [phone.value for phone in self.phones],
         )
+        self.birthday_md = birthday_key(values["birthday"])
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
@@ -247,6 +256,13 @@ def derived_columns(
     others = (values.get(name) or "" for name in SEARCH_OTHER_FIELDS)
     search_text = "\n".join([names, *others, *emails, *phones]).casefold()
     return sort_first, sort_last, search_text
+
+
+def birthday_key(birthday: date | None) -> int | None:
+    """The `birthday_md` of a contact born on `birthday`: its month and day
+    as one number, month * 100 + day (10 December is 1210, 29 February 229),
+    so that the birthdays of a run of days are a range of it."""
+    return None if birthday is None else birthday.month * 100 + birthday.day
 
 
 NAMES = len(NAME_FIELDS)

@@ -28,7 +28,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import birthday_key, utcnow
 from app.services import auth
 from app.services.contacts import address_values
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
@@ -41,7 +41,8 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK = 5000  # contacts generated and copied by one task
 CONTACT_COLUMNS = (
     "id, user_id, first_name, last_name, company, job_title, birthday, notes, "
-    "favorite, sort_first, sort_last, search_text, version, created_at, updated_at"
+    "favorite, sort_first, sort_last, search_text, birthday_md, version, "
+    "created_at, updated_at"
 )
 
 
@@ -256,6 +257,7 @@ def _contact_rows(
             sort_first,
             sort_last,
             search_text,
+            birthday_key(contact.birthday),
             1,
             now - contact.created_ago,
             now - contact.updated_ago,
