@@ -41,6 +41,7 @@ RUN_ORDER = (
     "search-contacts",
     "get-contact",
     "update-contact",
+    "upcoming-birthdays",
     "refresh-token",
     "tags",
     "delete-contact",
@@ -271,6 +272,21 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
         "tags": [{"name": "Pioneers"}],
         "version": 2,
     }
+
+    birthdays = frontend.run("upcoming-birthdays", token)["upcomingBirthdays"]
+    assert birthdays == [
+        {
+            "date": "2026-12-09",
+            "daysUntil": 8,
+            "turningAge": 120,
+            "contact": {
+                "id": contact_id,
+                "displayName": "Grace Hopper",
+                "birthday": "1906-12-09",
+                "emails": [{"value": "grace@navy.example"}],
+            },
+        }
+    ]
 
     refreshed = frontend.run("refresh-token", None, {("refreshToken",): refresh})[
         "refreshToken"

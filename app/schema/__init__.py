@@ -16,6 +16,7 @@ from app.config import DOCUMENT_CACHE_SIZE, check_executor
 from app.schema.account import AccountMutation
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.autocommit import AutocommitQueries
+from app.schema.birthdays import BirthdayQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
 from app.schema.errors import ErrorCodes, log_unexpected
@@ -27,7 +28,7 @@ from app.schema.password_reset import PasswordResetMutation
 from app.schema.sessions import SessionMutation
 from graphql_fastpath import FastExecutor
 
-Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery))
+Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery))
 Mutation = merge_types(
     "Mutation",
     (

@@ -43,10 +43,7 @@ class User(Node):
         )
 
     @strawberry.field(
-        description=(
-            "The account's live logins (not ended, not expired), newest first; "
-            "at most 100: signing in beyond that ends the oldest."
-        )
+        description="The account's live logins (not ended, not expired), newest first."
     )
     def sessions(self) -> list[Session]:
         return sessions_of(self.pk, self.session_id)

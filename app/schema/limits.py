@@ -44,12 +44,14 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from app.config import LIMITS
 from app.schema.document_cache import ValidQueries
 from app.schema.parsing import VALIDATION_FAILED
+from app.services.birthdays import MAX_RESULTS
 from app.services.contact_input import LIST_MAX_ITEMS
 from graphql_fastpath.selections import Fragments, SelectionFold, fragments_of
 
 # Fields whose page size multiplies the cost of everything below them, with
-# the page size used when the query gives none.
-CONNECTION_DEFAULT_SIZES = {"contacts": 20}
+# the page size used when the query gives none: the connections, and
+# `upcomingBirthdays` (a plain list, at most its `first`, by default its cap).
+CONNECTION_DEFAULT_SIZES = {"contacts": 20, "upcomingBirthdays": MAX_RESULTS}
 # Lists of a connection: one item per element of its page (the page size is
 # already in the multiplier), each counted, `edges` and `nodes` alike.
 PAGE_LISTS = frozenset({"edges", "nodes"})
@@ -306,7 +308,7 @@ class DocumentShapes(SelectionFold[Shape]):
             return []
         return [GraphQLError(f"{aliases} aliases found. Allowed: {max_aliases}")]
 
-    def combine(self, parts: list[Shape]) -> Shape:
+    def combine(self, parts: Iterator[Shape]) -> Shape:
         return sum(parts, EMPTY)
 
     def field(self, node: FieldNode) -> Shape:
@@ -345,13 +347,11 @@ class _Costs(SelectionFold[int]):
         super().__init__(fragments)
         self.variables = variables
 
-    def combine(self, parts: list[int]) -> int:
+    def combine(self, parts: Iterator[int]) -> int:
         return sum(parts)
 
     def field(self, node: FieldNode) -> int:
         items = self._items(node)
-        if node.selection_set is None:  # a leaf: no call for nothing below
-            return 0 if items is None else items
         below = self.of(node.selection_set)
         return below if items is None else items + items * below
 
