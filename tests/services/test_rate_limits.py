@@ -141,6 +141,9 @@ def test_defaults_are_sane() -> None:
         "RATELIMIT_REFRESH_PER_IP": "60 per 1 minute",
         "RATELIMIT_PER_TOKEN": "600 per 1 minute",
         "RATELIMIT_COST_PER_ACCOUNT": "500000 per 1 minute",
+        "RATELIMIT_RESET_REQUEST_PER_IP": "10 per 1 minute",
+        "RATELIMIT_RESET_REQUEST_PER_EMAIL": "3 per 1 hour",
+        "RATELIMIT_RESET_PASSWORD_PER_IP": "20 per 1 minute",
     }
     assert [str(item) for item in limiter.limits[LOGIN_PER_EMAIL]] == [
         "10 per 1 minute",
