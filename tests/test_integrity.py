@@ -21,6 +21,7 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import auth, contacts
+from app.services.mail import OUTBOX
 from tests.helpers import DEFAULT_PASSWORD, GraphQL
 from tests.operations import CONTACT, CREATE, REGISTER, UPDATE
 
@@ -538,6 +539,7 @@ def test_a_delete_racing_an_update_answers_both_with_data(
         "contact_tags": 0,
         "auth_sessions": 1,
         "refresh_tokens": 1,
+        "password_resets": 0,
     }
     assert gql.data(TAGS, token=token)["tags"] == []
 
@@ -570,9 +572,15 @@ USER_TABLES = {
     "contact_tags",
     "auth_sessions",
     "refresh_tokens",
+    "password_resets",
 }
 
 
+REQUEST_RESET = """
+mutation RequestPasswordReset($email: String!) {
+  requestPasswordReset(email: $email) { ok }
+}
+"""
 EVERYTHING = """
 {
   me { email }
@@ -588,8 +596,9 @@ EVERYTHING = """
 
 
 def give_everything(gql: GraphQL, email: str) -> str:
-    """An account with two logins (one refreshed), and contacts with a row in
-    every contact table; returns an access token."""
+    """An account with two logins (one refreshed), contacts with a row in
+    every contact table, and a password-reset token; returns an access
+    token."""
     token: str = register(gql, email)["accessToken"]
     login = gql.data(LOGIN, {"input": {"email": email, "password": DEFAULT_PASSWORD}})
     refreshed = gql.data(REFRESH, {"token": login["login"]["refreshToken"]})
@@ -606,6 +615,9 @@ def give_everything(gql: GraphQL, email: str) -> str:
                 "tags": ["Friends", name],
             },
         )
+    requested = gql.data(REQUEST_RESET, {"email": email})
+    assert requested == {"requestPasswordReset": {"ok": True}}
+    assert OUTBOX.wait_idle(10)  # the token is stored after the answer
     return token
 
 
