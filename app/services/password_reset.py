@@ -213,7 +213,12 @@ def reset_password(
     user_id = db.session.scalar(
         select(PasswordReset.user_id).where(PasswordReset.token_hash == token_hash)
     )
-    user = db.session.get_one(User, user_id)
+    # Locked as a login locks it (auth._find_account): a login under way
+    # finishes first and its session is revoked below; one that starts
+    # later checks the new password.
+    user = db.session.scalars(
+        select(User).where(User.id == user_id).with_for_update()
+    ).one()
     problems = passwords.password_problems(new_password, user.email, PASSWORD_FIELD)
     if problems:
         raise InvalidInput(problems)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.errors import FieldError, InvalidInput, UserErrorCode
 from app.extensions import db
@@ -383,3 +383,52 @@ def test_send_needs_an_app_context_and_uses_the_default_sender(
 
     (sent,) = locmem_outbox()
     assert (sent.subject, sent.body, sent.to) == ("Hello", "Body", ["ada@example.com"])
+
+
+def test_a_reset_waits_for_a_login_under_way_and_revokes_its_session(
+    app: Flask,
+) -> None:
+    """PostgreSQL: a login holds the account's row (auth._find_account) until
+    it commits its new session; the reset waits for it, so that session is
+    among those it revokes (SQLite writes one at a time, so it cannot race)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+        user_id = account().id
+        message = password_reset.issue_reset("ada@example.com")
+        assert message is not None
+        token = token_of(message)
+        engine = db.engine
+    issued: list[str] = []
+
+    def reset() -> None:
+        with app.app_context():
+            issued.append(password_reset.reset_password(token, NEW_PASSWORD).session_id)
+
+    with engine.connect() as login:
+        # A login under way: the row locked, its session not yet committed.
+        login.execute(select(User.id).where(User.id == user_id).with_for_update())
+        login.execute(
+            insert(AuthSession).values(
+                id="racing-login",
+                user_id=user_id,
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
+        racer = threading.Thread(target=reset)
+        racer.start()
+        racer.join(timeout=1)
+        waited = racer.is_alive()
+        login.commit()
+    racer.join(timeout=10)
+
+    assert waited
+    with app.app_context():
+        sessions = {
+            session.id: session.revoked_at
+            for session in db.session.scalars(select(AuthSession))
+        }
+    assert sessions.pop(issued[0]) is None
+    assert sessions.pop("racing-login") is not None
+    assert all(revoked is not None for revoked in sessions.values())
