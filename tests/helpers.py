@@ -16,6 +16,21 @@ from app.extensions import db
 from tests.operations import CONTACT, CREATE, DELETE, NODE, REGISTER, UPDATE
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+# Secrets long enough for the production config to start with.
+PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48}
+INVALID_CREDENTIALS = {
+    "field": None,
+    "message": "Wrong email or password.",
+    "code": "INVALID_CREDENTIALS",
+}
+# What examples/login.graphql answers to a wrong email or password.
+REFUSED_LOGIN = {
+    "user": None,
+    "accessToken": None,
+    "refreshToken": None,
+    "expiresIn": None,
+    "userErrors": [INVALID_CREDENTIALS],
+}
 
 
 def release_database(app: Flask) -> None:

@@ -18,6 +18,13 @@ def load(example: str) -> str:
     return (EXAMPLES / f"{example}.graphql").read_text(encoding="utf-8")
 
 
+def location_of(document: str, text: str) -> dict[str, int]:
+    """Where `text` first appears in `document`, the way a GraphQL error's
+    `locations` gives it (line and column from 1)."""
+    before = document[: document.index(text)]
+    return {"line": before.count("\n") + 1, "column": len(before) - before.rfind("\n")}
+
+
 REGISTER = load("register")
 LOGIN = load("login")
 ME = load("me")
@@ -30,6 +37,38 @@ GET_CONTACT = load("get-contact")
 UPDATE_CONTACT = load("update-contact")
 DELETE_CONTACT = load("delete-contact")
 TAGS = load("tags")
+
+# register, login and refreshToken with one selection, so that the auth tests
+# compare what the three answer with one expected payload (the examples'
+# selections differ: refresh-token has no user).
+AUTH_PAYLOAD = """
+    user { email name }
+    accessToken refreshToken expiresIn
+    userErrors { field message code }
+"""
+REGISTER_AS_AUTH_PAYLOAD = f"""
+mutation Register($input: RegisterInput!) {{
+  register(input: $input) {{ {AUTH_PAYLOAD} }}
+}}
+"""
+LOGIN_AS_AUTH_PAYLOAD = f"""
+mutation Login($input: LoginInput!) {{
+  login(input: $input) {{ {AUTH_PAYLOAD} }}
+}}
+"""
+REFRESH_AS_AUTH_PAYLOAD = f"""
+mutation Refresh($refreshToken: String!) {{
+  refreshToken(refreshToken: $refreshToken) {{ {AUTH_PAYLOAD} }}
+}}
+"""
+
+# register selecting just three fields, to fit apps with the smallest query
+# limits (MAX_QUERY_FIELDS 4), which refuse the example's selection.
+REGISTER_FOR_A_TOKEN = """
+mutation Register($input: RegisterInput!) {
+  register(input: $input) { accessToken userErrors { code } }
+}
+"""
 
 # Every field of a contact, for tests that compare a contact whole.
 CONTACT_FIELDS = """

@@ -13,28 +13,17 @@ skipped without them, except under CI, where that is a failure.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
-import shutil
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.extensions import db
-from tests.helpers import DEFAULT_PASSWORD
+from tests.support.browsing import CHROMEDRIVER, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 MISSING = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
 if MISSING:
     reason = (
@@ -46,19 +35,12 @@ if MISSING:
         pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.chrome.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-EMAIL = "ada@example.com"
-WAIT_SECONDS = 15
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) { accessToken userErrors { code } }
-}
-"""
+from tests.support.browsing import EMAIL, WAIT_SECONDS  # noqa: E402
+
 # A frontend on another origin: calls the API with fetch and shows the
 # answer, or the error the browser gives it.
 FRONTEND_PAGE = """<!doctype html>
@@ -81,129 +63,6 @@ QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 HEADER_EDITOR = '[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror'
 RESULT = ".graphiql-response .CodeMirror"
 SETTINGS_BUTTON = '[aria-label="Open settings dialog"]'
-
-
-class Token(str):
-    """An access token that stays out of failure reports."""
-
-    def __repr__(self) -> str:
-        return "<access token>"
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve a WSGI app on a free port in a thread; yield its origin."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serving_directory(directory: Path) -> Iterator[str]:
-    """Serve static files from `directory` on a free port; yield its origin."""
-    handler = partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def frontend_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("frontend")
-
-
-@pytest.fixture(scope="module")
-def allowed_frontend(frontend_dir: Path) -> Iterator[str]:
-    with serving_directory(frontend_dir) as origin:
-        yield origin
-
-
-@pytest.fixture(scope="module")
-def other_frontend(frontend_dir: Path) -> Iterator[str]:
-    with serving_directory(frontend_dir) as origin:
-        yield origin
-
-
-@pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory, allowed_frontend: str) -> Flask:
-    database = tmp_path_factory.mktemp("browser") / "api.db"
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "GRAPHIQL": True,
-            "CORS_ORIGINS": [allowed_frontend],
-        },
-    )
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-@pytest.fixture(scope="module")
-def token(api_app: Flask) -> str:
-    variables = {"input": {"email": EMAIL, "password": DEFAULT_PASSWORD}}
-    response = api_app.test_client().post(
-        "/graphql", json={"query": REGISTER, "variables": variables}
-    )
-    payload = response.get_json()["data"]["register"]
-    assert payload["userErrors"] == []
-    return Token(payload["accessToken"])
-
-
-@pytest.fixture(scope="module")
-def api(api_app: Flask) -> Iterator[str]:
-    with serving(api_app) as origin:
-        yield origin
-    with api_app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability(
-        "goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"}
-    )
-    driver = WebDriver(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    # Leave Chromium's own start page before anything is measured.
-    driver.get("about:blank")
-    driver.get_log("performance")
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def requested_urls(driver: WebDriver) -> list[str]:
@@ -239,24 +98,28 @@ def editor_text(driver: WebDriver, selector: str) -> str:
 
 
 def test_graphiql_runs_an_authenticated_query_with_nothing_from_another_host(
-    browser: WebDriver, api: str, token: str
+    browser: WebDriver, api_origin: str, browser_token: str
 ) -> None:
     browser.get_log("performance")  # start from an empty log
-    browser.get(f"{api}/graphql")
+    browser.get(f"{api_origin}/graphql")
     urls = requested_urls(browser)
-    assert [url for url in urls if not is_local(url, api)] == []
-    assert f"{api}/static/graphiql/graphiql.min.js" in urls
+    assert [url for url in urls if not is_local(url, api_origin)] == []
+    assert f"{api_origin}/static/graphiql/graphiql.min.js" in urls
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, QUERY_EDITOR))
 
     set_editor(browser, QUERY_EDITOR, "{ me { email } }")
     browser.find_element(By.XPATH, "//button[normalize-space()='Headers']").click()
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, HEADER_EDITOR))
-    set_editor(browser, HEADER_EDITOR, json.dumps({"Authorization": f"Bearer {token}"}))
+    set_editor(
+        browser, HEADER_EDITOR, json.dumps({"Authorization": f"Bearer {browser_token}"})
+    )
     browser.find_element(By.CSS_SELECTOR, "button.graphiql-execute-button").click()
 
     result = wait_for(browser, lambda d: editor_text(d, RESULT))
     assert json.loads(result) == {"data": {"me": {"email": EMAIL}}}
-    assert [url for url in requested_urls(browser) if not is_local(url, api)] == []
+    assert [
+        url for url in requested_urls(browser) if not is_local(url, api_origin)
+    ] == []
     assert [
         entry["message"]
         for entry in browser.get_log("browser")
@@ -270,7 +133,9 @@ def test_graphiql_runs_an_authenticated_query_with_nothing_from_another_host(
         for entry in browser.get_log("browser")
         if entry["source"] == "security"
     ] == []
-    assert [url for url in requested_urls(browser) if not is_local(url, api)] == []
+    assert [
+        url for url in requested_urls(browser) if not is_local(url, api_origin)
+    ] == []
 
 
 def is_local(url: str, origin: str) -> bool:
@@ -296,16 +161,16 @@ def is_local(url: str, origin: str) -> bool:
 def test_a_frontend_on_another_origin_is_answered_only_when_allowed(
     request: pytest.FixtureRequest,
     browser: WebDriver,
-    api: str,
-    token: str,
+    api_origin: str,
+    browser_token: str,
     frontend_dir: Path,
     frontend: str,
     shown: str,
 ) -> None:
     origin: str = request.getfixturevalue(frontend)
-    page = FRONTEND_PAGE.replace("API_URL", json.dumps(f"{api}/graphql")).replace(
-        "TOKEN", json.dumps(str(token))
-    )
+    page = FRONTEND_PAGE.replace(
+        "API_URL", json.dumps(f"{api_origin}/graphql")
+    ).replace("TOKEN", json.dumps(str(browser_token)))
     (frontend_dir / "index.html").write_text(page, encoding="utf-8")
 
     browser.get(f"{origin}/index.html")

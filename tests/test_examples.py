@@ -9,7 +9,6 @@ import copy
 import json
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from flask import Flask
 from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
-    build_schema,
     parse,
     validate,
 )
@@ -25,10 +23,9 @@ from graphql.execution.values import get_variable_values
 
 from app.services.mail import OUTBOX
 from tests.helpers import GraphQL
+from tests.support.examples_schema import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-SCHEMA_FILE = REPO / "schema.graphql"
 
 # The order a frontend meets them in; test_the_examples_run_in_order runs
 # them in this order, and a new example must be added here and to that test.
@@ -45,6 +42,15 @@ RUN_ORDER = (
     "refresh-token",
     "tags",
     "delete-contact",
+    "trash",
+    "restore-contact",
+    "contact-history",
+    "revert-contact",
+    "purge-contact",
+    "empty-trash",
+    "create-contacts",
+    "update-contacts",
+    "delete-contacts",
     "list-sessions",
     "revoke-session",
     "change-password",
@@ -73,11 +79,6 @@ def variables_of(example: str) -> dict[str, Any]:
     return variables
 
 
-@pytest.fixture(scope="module")
-def schema() -> GraphQLSchema:
-    return build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
 def test_every_example_has_a_variables_file_and_a_place_in_the_run() -> None:
     variables_files = sorted(
         path.name.removesuffix(".variables.json")
@@ -103,7 +104,7 @@ def test_the_readme_lists_every_example() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_example_is_one_documented_operation_valid_against_the_schema(
-    schema: GraphQLSchema, example: str
+    checked_in_schema: GraphQLSchema, example: str
 ) -> None:
     text = query_of(example)
     document = parse(text)
@@ -114,7 +115,7 @@ def test_example_is_one_documented_operation_valid_against_the_schema(
     ]
 
     assert text.startswith("# "), "start with a comment saying what it does"
-    assert validate(schema, document) == []
+    assert validate(checked_in_schema, document) == []
     assert len(operations) == len(document.definitions) == 1
     assert operations[0].name
     assert operations[0].name.value == operation_name(example)
@@ -122,7 +123,7 @@ def test_example_is_one_documented_operation_valid_against_the_schema(
 
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_example_variables_fit_the_operation(
-    schema: GraphQLSchema, example: str
+    checked_in_schema: GraphQLSchema, example: str
 ) -> None:
     (operation,) = parse(query_of(example)).definitions
     assert isinstance(operation, OperationDefinitionNode)
@@ -131,7 +132,7 @@ def test_example_variables_fit_the_operation(
     declared = {node.variable.name.value for node in definitions}
 
     # A list of errors when a value does not fit its variable's type.
-    coerced = get_variable_values(schema, definitions, variables)
+    coerced = get_variable_values(checked_in_schema, definitions, variables)
 
     assert not isinstance(coerced, list), [error.message for error in coerced]
     assert set(variables) == declared, "give every variable, even if null"
@@ -300,6 +301,78 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
 
     deleted = frontend.run("delete-contact", token, {("id",): contact_id})
     assert deleted["deleteContact"] == {"deletedId": contact_id, "userErrors": []}
+
+    trashed = frontend.run("trash", token)["trash"]
+    assert trashed["totalCount"] == 1
+    [in_trash] = trashed["nodes"]
+    assert (in_trash["id"], in_trash["version"]) == (contact_id, 3)
+    assert in_trash["deletedAt"]
+
+    restored = frontend.run("restore-contact", token, {("id",): contact_id})
+    assert restored["restoreContact"]["contact"] == {
+        "id": contact_id,
+        "displayName": "Grace Hopper",
+        "version": 4,
+        "deletedAt": None,
+        "tags": [{"name": "Pioneers"}],
+    }
+
+    history = frontend.run("contact-history", token, {("id",): contact_id})
+    revisions = history["contact"]["history"]["nodes"]
+    assert [(r["version"], r["kind"]) for r in revisions] == [
+        (4, "RESTORED"),
+        (3, "DELETED"),
+        (2, "UPDATED"),
+        (1, "CREATED"),
+    ]
+    assert revisions[1]["changes"][0]["field"] == "deletedAt"
+
+    reverted = frontend.run("revert-contact", token, {("input", "id"): contact_id})[
+        "revertContact"
+    ]
+    assert reverted["contact"] == {
+        "id": contact_id,
+        "displayName": "Grace Hopper",
+        "jobTitle": "Computer scientist",
+        "favorite": False,
+        "version": 5,
+        "tags": [{"name": "Navy"}, {"name": "Pioneers"}],
+    }
+    assert reverted["currentContact"] is None
+
+    frontend.run("delete-contact", token, {("id",): contact_id})
+    purged = frontend.run("purge-contact", token, {("id",): contact_id})
+    assert purged["purgeContact"] == {"deletedId": contact_id, "userErrors": []}
+    another = frontend.run("create-contact", token)["createContact"]["contact"]
+    frontend.run("delete-contact", token, {("id",): another["id"]})
+    emptied = frontend.run("empty-trash", token)["emptyTrash"]
+    assert emptied == {"purgedCount": 1, "userErrors": []}
+    assert frontend.run("trash", token)["trash"]["totalCount"] == 0
+
+    batch = frontend.run("create-contacts", token)["createContacts"]["contacts"]
+    assert [(c["displayName"], c["version"]) for c in batch] == [
+        ("Katherine Johnson", 1),
+        ("Dorothy Vaughan", 1),
+    ]
+    assert [[t["name"] for t in c["tags"]] for c in batch] == [
+        ["NASA"],
+        ["NASA", "Pioneers"],
+    ]
+    batch_ids = [c["id"] for c in batch]
+    changed = frontend.run(
+        "update-contacts",
+        token,
+        {("input", 0, "id"): batch_ids[0], ("input", 1, "id"): batch_ids[1]},
+    )["updateContacts"]["contacts"]
+    assert [(c["id"], c["jobTitle"], c["favorite"], c["version"]) for c in changed] == [
+        (batch_ids[0], "Mathematician", False, 2),
+        (batch_ids[1], "Programmer", True, 2),
+    ]
+    gone = frontend.run("delete-contacts", token, {("ids",): batch_ids})[
+        "deleteContacts"
+    ]
+    assert gone == {"deletedIds": batch_ids, "userErrors": []}
+    assert frontend.run("trash", token)["trash"]["totalCount"] == 2
 
     # Two logins: register's and login's (this one, refreshed since).
     listed = frontend.run("list-sessions", token)["me"]["sessions"]

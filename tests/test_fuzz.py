@@ -24,11 +24,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import graphql
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
@@ -48,7 +47,11 @@ from app.models import (
     User,
     contact_tags,
 )
-from tests.helpers import Accounts, create_contact
+from tests.support.fuzz_data import (
+    SHARED_TAGS,
+    VICTIM_MARK,
+    Seeded,
+)
 from tests.support.fuzzing import (
     BASE_SETTINGS,
     date_values,
@@ -56,8 +59,6 @@ from tests.support.fuzzing import (
     fewer_arguments,
     fresh_token,
     int_values,
-    seed_user,
-    user_id,
 )
 
 EXAMPLES = 800  # on each database: about 10 s each
@@ -69,86 +70,6 @@ CONTRACT_CODES = {
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
 }
-# Only the victim's data holds this; no generated value can contain it.
-VICTIM_MARK = "zqvictim"
-SHARED_TAGS = ["Friends", "Work"]
-
-
-def victim_contacts() -> list[dict[str, Any]]:
-    mark = VICTIM_MARK
-    return [
-        {
-            "firstName": f"Vera {mark}",
-            "lastName": f"Lane {mark}",
-            "company": f"{mark} Holdings",
-            "jobTitle": f"Keeper of {mark}",
-            "birthday": "1980-02-29",
-            "notes": f"{mark} private notes",
-            "favorite": True,
-            "emails": [
-                {"value": f"vera@{mark}.example", "label": mark, "primary": True},
-                {"value": f"lane@{mark}.example"},
-            ],
-            "phones": [{"value": "+16502530000", "label": mark}],
-            "addresses": [
-                {
-                    "label": mark,
-                    "street": f"1 {mark} Street",
-                    "city": mark,
-                    "region": mark,
-                    "postalCode": "94043",
-                    "country": "US",
-                }
-            ],
-            "tags": [*SHARED_TAGS, f"{mark} tag"],
-        },
-        {"company": f"{mark} Ltd", "tags": ["Friends"]},
-        {"emails": [{"value": f"only@{mark}.example"}]},
-        {"phones": [{"value": "020 7946 0000", "region": "GB", "label": mark}]},
-    ]
-
-
-def fuzzer_contacts() -> list[dict[str, Any]]:
-    return [
-        {
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "company": "Analytical Engines",
-            "birthday": "1815-12-10",
-            "favorite": True,
-            "emails": [{"value": "ada@example.com", "label": "home"}],
-            "phones": [{"value": "+442079460000"}],
-            "addresses": [{"city": "London", "country": "GB"}],
-            "tags": [*SHARED_TAGS, "Family"],
-        },
-        {"firstName": "Grace", "lastName": "Hopper", "tags": ["Friends"]},
-        {"company": "100% _real_ company", "notes": "a\u0301 ß ﬁ 𝔘"},
-    ]
-
-
-@dataclass
-class Seeded:
-    """What the fuzzer may aim at."""
-
-    fuzzer_id: int
-    victim_id: int
-    ids: list[str]
-    cursors: list[str]
-
-
-@pytest.fixture
-def seeded(app: Flask, accounts: Accounts) -> Seeded:
-    victim = f"victim@{VICTIM_MARK}.example"
-    victim_ids, victim_cursors = seed_user(accounts, victim, victim_contacts())
-    fuzzer_ids, fuzzer_cursors = seed_user(
-        accounts, "fuzzer@example.com", fuzzer_contacts()
-    )
-    return Seeded(
-        fuzzer_id=user_id(app, "fuzzer@example.com"),
-        victim_id=user_id(app, victim),
-        ids=victim_ids + fuzzer_ids,
-        cursors=victim_cursors + fuzzer_cursors,
-    )
 
 
 # --- the victim's rows ----------------------------------------------------------------
@@ -200,10 +121,10 @@ def global_id(type_name: str, key: object) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
-def id_values(seeded: Seeded) -> st.SearchStrategy[str]:
+def id_values(fuzz_targets: Seeded) -> st.SearchStrategy[str]:
     return st.one_of(
-        st.sampled_from(seeded.ids),
-        st.sampled_from(seeded.ids),
+        st.sampled_from(fuzz_targets.ids),
+        st.sampled_from(fuzz_targets.ids),
         st.builds(
             global_id,
             st.sampled_from(["Contact", "Tag", "User", "Node", "contact", ""]),
@@ -250,32 +171,34 @@ HOSTILE_TEXT = [
 ]
 
 
-def text_values(seeded: Seeded) -> st.SearchStrategy[str]:
+def text_values(fuzz_targets: Seeded) -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(PLAUSIBLE_TEXT),
         st.sampled_from(HOSTILE_TEXT),
-        st.sampled_from(seeded.cursors),
+        st.sampled_from(fuzz_targets.cursors),
         st.text(max_size=30),
     )
 
 
-def custom_scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+def custom_scalars(
+    fuzz_targets: Seeded,
+) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     return {
-        "ID": id_values(seeded).map(nodes.String),
-        "String": text_values(seeded).map(nodes.String),
+        "ID": id_values(fuzz_targets).map(nodes.String),
+        "String": text_values(fuzz_targets).map(nodes.String),
         "Int": int_values().map(nodes.Int),
         "Date": date_values().map(nodes.String),
         "DateTime": datetime_values().map(nodes.String),
     }
 
 
-def operations(app: Flask, seeded: Seeded) -> st.SearchStrategy[str]:
+def operations(app: Flask, fuzz_targets: Seeded) -> st.SearchStrategy[str]:
     """Queries and mutations, each root field as likely as any other (left
     to itself hypothesis-graphql mostly starts with the first), plus
     documents that select several root fields at once."""
     schema = graphql.build_schema(str(app.extensions["graphql_schema"]))
     assert schema.mutation_type is not None
-    scalars = custom_scalars(seeded)
+    scalars = custom_scalars(fuzz_targets)
 
     def documents(
         kind: Callable[..., st.SearchStrategy[graphql.DocumentNode]],
@@ -342,25 +265,25 @@ def check(client: FlaskClient, token: str, operation: str) -> None:
 
 
 def test_generated_operations_never_fail_or_touch_another_users_data(
-    app: Flask, client: FlaskClient, seeded: Seeded
+    app: Flask, client: FlaskClient, fuzz_targets: Seeded
 ) -> None:
-    victims_rows = snapshot(app, seeded.victim_id)
+    victims_rows = snapshot(app, fuzz_targets.victim_id)
     assert victims_rows["contacts"]
     assert victims_rows["auth_sessions"]
-    strategy = operations(app, seeded)
+    strategy = operations(app, fuzz_targets)
 
-    token = [fresh_token(app, seeded.fuzzer_id)]
+    token = [fresh_token(app, fuzz_targets.fuzzer_id)]
 
     @SETTINGS
     @given(operation=strategy)
     def send(operation: str) -> None:
         check(client, token[0], operation)
         if "logout" in operation:  # which may have revoked the token
-            token[0] = fresh_token(app, seeded.fuzzer_id)
+            token[0] = fresh_token(app, fuzz_targets.fuzzer_id)
 
     send()
 
-    assert snapshot(app, seeded.victim_id) == victims_rows
+    assert snapshot(app, fuzz_targets.victim_id) == victims_rows
 
 
 # --- hostile requests -----------------------------------------------------------------
@@ -581,14 +504,6 @@ def check_hostile(response: Any) -> None:
     ]
     assert "INTERNAL_SERVER_ERROR" not in codes, text
     assert set(codes) <= ALL_CODES, text
-
-
-@pytest.fixture
-def hostile_token(accounts: Accounts) -> str:
-    """A user with a contact, so that IDs and cursors have rows to miss."""
-    token = accounts.token("hostile@example.com")
-    create_contact(accounts.gql, token, {"lastName": "Adams"})
-    return token
 
 
 def test_arbitrary_bytes_never_fail(client: FlaskClient, hostile_token: str) -> None:

@@ -14,7 +14,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -24,68 +23,18 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.http.security_headers import GRAPHIQL_CSP
+from tests.helpers import PRODUCTION_SECRETS
+from tests.support.graphiql_page import HTML, PageParser
 
-HTML = {"Accept": "text/html"}
 ROOT = Path(__file__).parent.parent
 STATIC = ROOT / "app" / "static" / "graphiql"
 FETCH_SCRIPT = ROOT / "scripts" / "fetch_graphiql_assets.sh"
-PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48}
 VENDORED = {
     "react.production.min.js": ("react", "18.2.0"),
     "react-dom.production.min.js": ("react-dom", "18.2.0"),
     "graphiql.min.js": ("graphiql", "3.8.3"),
     "graphiql.min.css": ("graphiql", "3.8.3"),
 }
-
-
-class PageParser(HTMLParser):
-    """Every src/href on the page, the loaded scripts and stylesheets, and
-    the inline script blocks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-        self.assets: list[dict[str, str | None]] = []
-        self.inline_scripts: list[dict[str, str | None]] = []
-        self.text_of: dict[str, str] = {}
-        self._in_script: dict[str, str | None] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.urls += [v for k, v in attrs if k in ("src", "href") and v is not None]
-        if tag == "script" and attributes.get("src"):
-            self.assets.append(attributes)
-        elif tag == "script":
-            self._in_script = attributes
-            self.inline_scripts.append(attributes)
-        if tag == "link" and attributes.get("rel") == "stylesheet":
-            self.assets.append(attributes)
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script is not None and self._in_script.get("id"):
-            key = str(self._in_script["id"])
-            self.text_of[key] = self.text_of.get(key, "") + data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = None
-
-
-@pytest.fixture
-def graphiql(tmp_path: Path) -> Flask:
-    return create_app(
-        "testing",
-        {"GRAPHIQL": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'g.db'}"},
-    )
-
-
-@pytest.fixture
-def page(graphiql: Flask) -> PageParser:
-    response = graphiql.test_client().get("/graphql", headers=HTML)
-    assert (response.status_code, response.mimetype) == (200, "text/html")
-    parser = PageParser()
-    parser.feed(response.get_data(as_text=True))
-    return parser
 
 
 def sri(content: bytes) -> str:

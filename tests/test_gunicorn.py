@@ -4,23 +4,15 @@ config, JSON lines on standard output with request ids, clean shutdown."""
 from __future__ import annotations
 
 import gc
-import http.client
-import json
 import os
 import runpy
-import signal
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app import create_app
-from app.extensions import db
+from tests.support.gunicorn_server import Server
 from tests.support.servers import CONFIG, GUNICORN, ROOT, SECRETS, free_port
 
 REGISTER = """
@@ -28,110 +20,6 @@ mutation($input: RegisterInput!) {
   register(input: $input) { accessToken userErrors { code } }
 }
 """
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request(
-                method,
-                path,
-                json.dumps(body) if body is not None else None,
-                {"Content-Type": "application/json", **(headers or {})},
-            )
-            response = connection.getresponse()
-            return (
-                response.status,
-                dict(response.getheaders()),
-                json.loads(response.read()),
-            )
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_entries(self) -> list[dict[str, Any]]:
-        lines = self.log_path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def wait_for_health(server: Server) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"gunicorn exited: {server.log_path.read_text()}")
-        try:
-            if server.request("GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("gunicorn did not answer /healthz within 30 s")
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    if not GUNICORN.exists():
-        pytest.skip(f"gunicorn is not installed next to {sys.executable}")
-    database = f"sqlite:///{tmp_path / 'served.db'}"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database})
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()
-
-    port = free_port()
-    for name in ("GUNICORN_THREADS", "PORT"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        **os.environ,
-        **SECRETS,
-        "APP_ENV": "production",
-        # Empty: the production default (json), whatever a .env says.
-        "LOG_FORMAT": "",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "DATABASE_URL": database,
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "LOG_LEVEL": "INFO",
-        # Cheap hashing: registering is not what this test measures.
-        "PASSWORD_HASH_TIME_COST": "1",
-        "PASSWORD_HASH_MEMORY_COST": "8",
-        "PASSWORD_HASH_PARALLELISM": "1",
-    }
-    log_path = tmp_path / "gunicorn.out"
-    with log_path.open("wb") as out:
-        process = subprocess.Popen(
-            [str(GUNICORN), "-c", str(CONFIG), "run:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    served = Server(port, process, log_path)
-    try:
-        wait_for_health(served)
-        yield served
-    finally:
-        served.stop()
 
 
 def test_gunicorn_serves_the_app_and_logs_json_with_request_ids(

@@ -10,18 +10,21 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import logging
 import string
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from app.config import LIMITS
-from tests.helpers import Accounts, GraphQL, release_database
+from tests.helpers import Accounts, GraphQL
+
+# Every case here is the client's error: nothing may be logged as an
+# unexpected one.
+pytestmark = pytest.mark.usefixtures("no_traceback_logged")
 
 JSON = {"Content-Type": "application/json"}
 TYPENAME = json.dumps({"query": "{ __typename }"}).encode()
@@ -30,27 +33,6 @@ DEPTH = LIMITS["MAX_VARIABLES_DEPTH"]
 CONTACT = "query($id: ID!) { contact(id: $id) { id } }"
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 CONTACTS = "query($after: String) { contacts(after: $after) { totalCount } }"
-CREATE = """
-mutation {
-  createContact(input: {lastName: "Adams", tags: ["Friends"]}) {
-    contact { id tags { id } }
-  }
-}
-"""
-
-
-@pytest.fixture(autouse=True)
-def no_traceback_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Every case here is the client's error: nothing may be logged as an
-    unexpected one."""
-    with caplog.at_level(logging.WARNING):
-        yield
-    unexpected = [
-        record.getMessage()
-        for record in caplog.records
-        if record.levelno >= logging.ERROR or record.exc_info
-    ]
-    assert unexpected == []
 
 
 def refusal(message: str) -> dict[str, Any]:
@@ -219,15 +201,10 @@ def test_variables_within_the_limit_reach_graphql(client: FlaskClient) -> None:
     ]
 
 
-def test_max_variables_depth_can_be_relaxed(database: str) -> None:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database, "MAX_VARIABLES_DEPTH": DEPTH * 2},
-    )
-    try:
-        response = post_raw(app.test_client(), operation(nested(DEPTH)))
-    finally:
-        release_database(app)
+def test_max_variables_depth_can_be_relaxed(make_app: Callable[..., Flask]) -> None:
+    app = make_app(MAX_VARIABLES_DEPTH=DEPTH * 2)
+
+    response = post_raw(app.test_client(), operation(nested(DEPTH)))
 
     assert response.status_code == 200
     assert "errors" in response.get_json()
@@ -277,17 +254,6 @@ def test_an_int_literal_longer_than_int_reads_is_bad_user_input(
 
 
 # --- IDs and cursors the server never hands out -------------------------------------
-
-
-@pytest.fixture
-def token(accounts: Accounts) -> str:
-    return accounts.token()
-
-
-@pytest.fixture
-def tagged_contact(gql: GraphQL, token: str) -> dict[str, Any]:
-    created: dict[str, Any] = gql.data(CREATE, token=token)["createContact"]["contact"]
-    return created
 
 
 def decoded(opaque_id: str) -> str:

@@ -6,24 +6,28 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select, text
 
 from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import auth, contacts
 from app.services.mail import OUTBOX
-from tests.helpers import DEFAULT_PASSWORD, GraphQL
-from tests.operations import CONTACT, CREATE, REGISTER, UPDATE
+from tests.helpers import DEFAULT_PASSWORD, GraphQL, create_contact
+from tests.operations import CONTACT, CREATE, LOGIN, REGISTER, UPDATE
+from tests.support.integrity import (
+    WAIT_LIMIT,
+    Rendezvous,
+    Seeded,
+    register,
+)
 
 on_postgresql = pytest.mark.parametrize(
     "database",
@@ -31,14 +35,7 @@ on_postgresql = pytest.mark.parametrize(
     indirect=True,
 )
 THREADS = 8
-WAIT_LIMIT = 20.0  # seconds; only reached when something is broken
-POLL = 0.01
 
-LOGIN = """
-mutation Login($input: LoginInput!) {
-  login(input: $input) { accessToken refreshToken userErrors { field code } }
-}
-"""
 REFRESH = """
 mutation Refresh($token: String!) {
   refreshToken(refreshToken: $token) { refreshToken userErrors { field code } }
@@ -66,12 +63,6 @@ TAGS = "{ tags { name contactCount } }"
 # --- helpers -----------------------------------------------------------------
 
 
-def libpq_dsn(url: str) -> str:
-    return (
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-
-
 def row_counts(app: Flask) -> dict[str, int]:
     """How many rows each table holds."""
     with app.app_context():
@@ -79,21 +70,6 @@ def row_counts(app: Flask) -> dict[str, int]:
             name: db.session.scalar(select(func.count()).select_from(table)) or 0
             for name, table in db.metadata.tables.items()
         }
-
-
-def register(gql: GraphQL, email: str) -> dict[str, Any]:
-    payload: dict[str, Any] = gql.data(
-        REGISTER, {"input": {"email": email, "password": DEFAULT_PASSWORD}}
-    )["register"]
-    assert payload["userErrors"] == []
-    return payload
-
-
-def create(gql: GraphQL, token: str, input: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = gql.data(CREATE, {"input": input}, token)["createContact"]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    contact: dict[str, Any] = payload["contact"]
-    return contact
 
 
 def in_threads(
@@ -125,70 +101,6 @@ def in_threads(
     if errors:
         raise errors[0]
     return results
-
-
-class Rendezvous:
-    """A meeting point inside the app's code for `parties` racing requests.
-
-    A request that reaches it waits until every party has reached it too or
-    is blocked on a database lock, so the race happens on every run rather
-    than by luck, and an app that makes the requests take turns (holding the
-    others on a lock before this point) does not deadlock the test. Once
-    open it stays open; `timed_out` says that it had to give up waiting.
-    """
-
-    def __init__(self, parties: int, database_url: str) -> None:
-        self.parties = parties
-        self.arrived = 0
-        self.opened = False
-        self.timed_out = False
-        self.condition = threading.Condition()
-        self.admin = psycopg.connect(libpq_dsn(database_url), autocommit=True)
-
-    def arrive(self) -> None:
-        deadline = time.monotonic() + WAIT_LIMIT
-        with self.condition:
-            self.arrived += 1
-            while not self.opened:
-                if self.arrived + self._waiting_on_locks() >= self.parties:
-                    self.opened = True
-                elif time.monotonic() > deadline:
-                    self.opened = self.timed_out = True
-                else:
-                    self.condition.wait(POLL)
-            self.condition.notify_all()
-
-    def wait_for_arrivals(self, count: int) -> None:
-        deadline = time.monotonic() + WAIT_LIMIT
-        with self.condition:
-            while self.arrived < count and time.monotonic() < deadline:
-                self.condition.wait(POLL)
-            assert self.arrived >= count, "no request reached the meeting point"
-
-    def _waiting_on_locks(self) -> int:
-        row = self.admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        ).fetchone()
-        assert row is not None
-        waiting: int = row[0]
-        return waiting
-
-    def close(self) -> None:
-        self.admin.close()
-
-
-@pytest.fixture
-def rendezvous(app: Flask) -> Iterator[Callable[[int], Rendezvous]]:
-    made: list[Rendezvous] = []
-
-    def make(parties: int) -> Rendezvous:
-        made.append(Rendezvous(parties, app.config["SQLALCHEMY_DATABASE_URI"]))
-        return made[-1]
-
-    yield make
-    for meeting in made:
-        meeting.close()
 
 
 def meet_at(
@@ -230,7 +142,9 @@ def test_concurrent_updates_with_one_expected_version_let_exactly_one_win(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = register(gql, "ada@example.com")["accessToken"]
-    contact = create(gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]})
+    contact = create_contact(
+        gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]}
+    )
     # Every request reads version 1 before any of them writes.
     meeting = rendezvous(THREADS)
     meet_at(monkeypatch, contacts, "_owned_contact", meeting)
@@ -353,7 +267,7 @@ def test_a_tag_released_while_another_contact_takes_it_is_kept(
     stop_at: str,
 ) -> None:
     token = register(gql, "ada@example.com")["accessToken"]
-    old = create(gql, token, {"firstName": "Old", "tags": ["Work"]})
+    old = create_contact(gql, token, {"firstName": "Old", "tags": ["Work"]})
     meeting = rendezvous(2)
     meet_at(monkeypatch, contacts, stop_at, meeting, thread=first)
     requests = {
@@ -421,7 +335,9 @@ def test_updates_without_expected_version_all_win_in_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = register(gql, "ada@example.com")["accessToken"]
-    contact = create(gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]})
+    contact = create_contact(
+        gql, token, {"firstName": "Ada", "emails": [{"value": "a@x.org"}]}
+    )
     # Every request has found the contact before any of them writes.
     meeting = rendezvous(THREADS)
     meet_at(monkeypatch, contacts, "_owned_contact", meeting)
@@ -460,7 +376,7 @@ def test_racing_writes_never_conflict_without_expected_version(
     no meeting point inside the app: whoever writes last wins."""
     token = register(gql, "ada@example.com")["accessToken"]
     for trial in range(RACE_TRIALS // 3):
-        contact = create(gql, token, {"firstName": "Ada"})
+        contact = create_contact(gql, token, {"firstName": "Ada"})
 
         names = [f"trial-{trial}-writer-{i}" for i in range(THREADS // 2)]
         updates = [
@@ -492,7 +408,7 @@ def test_a_delete_racing_an_update_answers_both_with_data(
 
     monkeypatch.setattr(contacts, "_owned_contact", found_then_meet)
     for trial in range(RACE_TRIALS):
-        contact = create(
+        contact = create_contact(
             gql,
             token,
             {
@@ -604,7 +520,7 @@ def give_everything(gql: GraphQL, email: str) -> str:
     refreshed = gql.data(REFRESH, {"token": login["login"]["refreshToken"]})
     assert refreshed["refreshToken"]["userErrors"] == []
     for name in ("Ada", "Grace"):
-        create(
+        create_contact(
             gql,
             token,
             {
@@ -644,55 +560,6 @@ def test_deleting_a_user_deletes_everything_of_theirs_and_nothing_else(
 
 
 # --- every string input: refused cleanly, never a 500 ----------------------------
-
-
-@dataclass
-class Seeded:
-    """An app with one account, one contact and a page cursor, shared by the
-    input tests of one module and database (they change nothing)."""
-
-    app: Flask
-    gql: GraphQL
-    token: str
-    refresh_token: str
-    contact_id: str
-    cursor: str
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
-)
-def seeded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Seeded]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("make_postgres_database")()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('inputs') / 'test.db'}"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        db.create_all()
-    gql = GraphQL(app.test_client())
-    account = register(gql, "ada@example.com")
-    contact = create(
-        gql, account["accessToken"], {"firstName": "Ada", "tags": ["Work"]}
-    )
-    page = gql.data(
-        "{ contacts(first: 1) { pageInfo { endCursor } } }",
-        token=account["accessToken"],
-    )
-    yield Seeded(
-        app,
-        gql,
-        account["accessToken"],
-        account["refreshToken"],
-        contact["id"],
-        page["contacts"]["pageInfo"]["endCursor"],
-    )
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 NUL = "\x00"
@@ -847,12 +714,12 @@ def account_cases() -> Iterator[Any]:
             )
 
 
-def bad_ids(seeded: Seeded) -> dict[str, str]:
+def bad_ids(seeded_account: Seeded) -> dict[str, str]:
     return {
         "nul": NUL,
         "nul-inside": base64.urlsafe_b64encode(b"Contact:1\x00").decode(),
-        "surrogate": spoiled(seeded.contact_id)["surrogate"],
-        "nul-inside-valid": spoiled(seeded.contact_id)["nul"],
+        "surrogate": spoiled(seeded_account.contact_id)["surrogate"],
+        "nul-inside-valid": spoiled(seeded_account.contact_id)["nul"],
     }
 
 
@@ -901,14 +768,16 @@ def query_cases() -> Iterator[Any]:
 
 @pytest.mark.parametrize("case", [*contact_cases(), *account_cases(), *query_cases()])
 def test_a_bad_string_in_any_input_is_refused_cleanly_and_changes_nothing(
-    seeded: Seeded, case: Case
+    seeded_account: Seeded, case: Case
 ) -> None:
-    before = row_counts(seeded.app)
+    before = row_counts(seeded_account.app)
 
-    response = seeded.gql.client.post(
+    response = seeded_account.gql.client.post(
         "/graphql",
-        json={"query": case.query, "variables": case.variables(seeded)},
-        headers={"Authorization": f"Bearer {seeded.token}"} if case.signed_in else {},
+        json={"query": case.query, "variables": case.variables(seeded_account)},
+        headers={"Authorization": f"Bearer {seeded_account.token}"}
+        if case.signed_in
+        else {},
     )
 
     assert response.status_code == 200
@@ -923,7 +792,7 @@ def test_a_bad_string_in_any_input_is_refused_cleanly_and_changes_nothing(
         assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
             case.user_error
         ]
-    assert row_counts(seeded.app) == before
+    assert row_counts(seeded_account.app) == before
 
 
 # --- odd text: stored verbatim, found by search -----------------------------------
@@ -960,26 +829,32 @@ SEARCHES = {
 }
 
 
-def fresh_viewer(seeded: Seeded) -> str:
+def fresh_viewer(seeded_account: Seeded) -> str:
     """A new account on the shared app: searches see only its contacts."""
-    count = row_counts(seeded.app)["users"]
-    token: str = register(seeded.gql, f"viewer{count}@example.com")["accessToken"]
+    count = row_counts(seeded_account.app)["users"]
+    token: str = register(seeded_account.gql, f"viewer{count}@example.com")[
+        "accessToken"
+    ]
     return token
 
 
-def found(seeded: Seeded, token: str, filter: dict[str, str]) -> list[str]:
-    nodes = seeded.gql.data(SEARCH, {"filter": filter}, token)["contacts"]["nodes"]
+def found(seeded_account: Seeded, token: str, filter: dict[str, str]) -> list[str]:
+    nodes = seeded_account.gql.data(SEARCH, {"filter": filter}, token)["contacts"][
+        "nodes"
+    ]
     return [node["firstName"] for node in nodes]
 
 
 @pytest.mark.parametrize("value", list(ODD_TEXT.values()), ids=list(ODD_TEXT))
 def test_odd_text_is_stored_verbatim_and_found_by_itself(
-    seeded: Seeded, value: str
+    seeded_account: Seeded, value: str
 ) -> None:
-    token = fresh_viewer(seeded)
+    token = fresh_viewer(seeded_account)
     input = {"firstName": value, "company": value, "notes": value, "tags": [value]}
-    contact = create(seeded.gql, token, input)
-    create(seeded.gql, token, {"firstName": "Decoy", "company": "Nothing alike"})
+    contact = create_contact(seeded_account.gql, token, input)
+    create_contact(
+        seeded_account.gql, token, {"firstName": "Decoy", "company": "Nothing alike"}
+    )
 
     assert (contact["firstName"], contact["company"], contact["notes"]) == (
         value,
@@ -987,9 +862,9 @@ def test_odd_text_is_stored_verbatim_and_found_by_itself(
         value,
     )
     assert [tag["name"] for tag in contact["tags"]] == [value]
-    assert found(seeded, token, {"search": value}) == [value]
-    assert found(seeded, token, {"tag": value}) == [value]
-    assert seeded.gql.data(TAGS, token=token)["tags"] == [
+    assert found(seeded_account, token, {"search": value}) == [value]
+    assert found(seeded_account, token, {"tag": value}) == [value]
+    assert seeded_account.gql.data(TAGS, token=token)["tags"] == [
         {"name": value, "contactCount": 1}
     ]
 
@@ -998,11 +873,11 @@ def test_odd_text_is_stored_verbatim_and_found_by_itself(
     ("stored", "needle"), list(SEARCHES.values()), ids=list(SEARCHES)
 )
 def test_search_ignores_case_beyond_ascii(
-    seeded: Seeded, stored: str, needle: str
+    seeded_account: Seeded, stored: str, needle: str
 ) -> None:
-    token = fresh_viewer(seeded)
-    create(seeded.gql, token, {"firstName": stored, "tags": [stored]})
-    create(seeded.gql, token, {"firstName": "Decoy"})
+    token = fresh_viewer(seeded_account)
+    create_contact(seeded_account.gql, token, {"firstName": stored, "tags": [stored]})
+    create_contact(seeded_account.gql, token, {"firstName": "Decoy"})
 
-    assert found(seeded, token, {"search": needle}) == [stored]
-    assert found(seeded, token, {"tag": stored.swapcase()}) == [stored]
+    assert found(seeded_account, token, {"search": needle}) == [stored]
+    assert found(seeded_account, token, {"tag": stored.swapcase()}) == [stored]

@@ -14,13 +14,13 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
@@ -29,22 +29,10 @@ from app.db.transaction import transactional
 from app.extensions import db
 from app.models import User
 from app.services import auth, contact_queries
-from tests.helpers import DEFAULT_PASSWORD
+from tests.helpers import DEFAULT_PASSWORD, PRODUCTION_SECRETS
+from tests.operations import REGISTER, location_of
 
-PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48}
-# Production's password hashing costs a noticeable time per sign-up, and
-# nothing here depends on it.
-CHEAP_HASHING = {
-    "PASSWORD_HASH_TIME_COST": 1,
-    "PASSWORD_HASH_MEMORY_COST": 8,
-    "PASSWORD_HASH_PARALLELISM": 1,
-}
 HTML = {"Accept": "text/html"}
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) { accessToken userErrors { field code } }
-}
-"""
 CREDENTIALS = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
 SIGN_IN_MESSAGE = "Sign in to do this: send Authorization: Bearer <accessToken>."
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
@@ -58,46 +46,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 # What an unmasked database or driver error would show.
 FAKE_DSN = "postgresql://admin:hunter2@db.internal:5432/contacts"
-
-
-@pytest.fixture
-def make_app(database: str) -> Iterator[Callable[..., Flask]]:
-    """Apps on the test database: production unless asked, with `settings`
-    on top."""
-    apps: list[Flask] = []
-
-    def make(
-        settings: dict[str, Any] | None = None, config_name: str = "production"
-    ) -> Flask:
-        app = create_app(
-            config_name,
-            {
-                **PRODUCTION_SECRETS,
-                **CHEAP_HASHING,
-                "SQLALCHEMY_DATABASE_URI": database,
-                **(settings or {}),
-            },
-        )
-        with app.app_context():
-            db.create_all()
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            # The apps share one database; PostgreSQL's outlives the test.
-            if app is apps[0] and db.engine.dialect.name == "postgresql":
-                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.engine.dispose()
-
-
-@pytest.fixture
-def production(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
 
 
 def post(
@@ -172,9 +120,12 @@ def test_production_refuses_introspection(
 
 @pytest.mark.parametrize(("query", "_refusals", "data"), INTROSPECTION)
 def test_introspection_can_be_switched_back_on(
-    make_app: Callable[..., Flask], query: str, _refusals: list[str], data: Any
+    make_production_app: Callable[..., Flask],
+    query: str,
+    _refusals: list[str],
+    data: Any,
 ) -> None:
-    app = make_app({"INTROSPECTION": True})
+    app = make_production_app({"INTROSPECTION": True})
 
     assert post(app.test_client(), query) == {"data": data}
 
@@ -190,8 +141,12 @@ def test_production_does_not_serve_graphiql(production: Flask) -> None:
     assert production.test_client().get("/graphql", headers=HTML).status_code == 404
 
 
-def test_graphiql_can_be_switched_on(make_app: Callable[..., Flask]) -> None:
-    response = make_app({"GRAPHIQL": True}).test_client().get("/graphql", headers=HTML)
+def test_graphiql_can_be_switched_on(make_production_app: Callable[..., Flask]) -> None:
+    response = (
+        make_production_app({"GRAPHIQL": True})
+        .test_client()
+        .get("/graphql", headers=HTML)
+    )
 
     assert (response.status_code, response.mimetype) == (200, "text/html")
     assert "<title>Strawberry GraphiQL</title>" in response.get_data(as_text=True)
@@ -315,13 +270,13 @@ def test_production_never_suggests_names(
 
 @pytest.mark.parametrize(("query", "variables", "_message", "hinted"), SUGGESTIONS)
 def test_with_suggestions_on_the_same_documents_get_hints(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
     query: str,
     variables: dict[str, Any] | None,
     _message: str,
     hinted: str,
 ) -> None:
-    app = make_app({"FIELD_SUGGESTIONS": True})
+    app = make_production_app({"FIELD_SUGGESTIONS": True})
 
     assert messages(post(app.test_client(), query, variables)) == [hinted]
 
@@ -331,9 +286,9 @@ def test_with_suggestions_on_the_same_documents_get_hints(
     [("production", False), ("testing", False), ("development", True)],
 )
 def test_only_development_suggests_by_default(
-    make_app: Callable[..., Flask], config_name: str, suggests: bool
+    make_production_app: Callable[..., Flask], config_name: str, suggests: bool
 ) -> None:
-    app = make_app(config_name=config_name)
+    app = make_production_app(config_name=config_name)
 
     assert messages(post(app.test_client(), "{ me { emial } }")) == [
         "Cannot query field 'emial' on type 'User'."
@@ -506,7 +461,7 @@ def test_production_masks_a_unique_constraint_race(
         "errors": [
             {
                 "message": "Unexpected error. Request id: race-1.",
-                "locations": [{"line": 3, "column": 3}],
+                "locations": [location_of(REGISTER, "register(")],
                 "path": ["register"],
                 "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "race-1"},
             }
@@ -558,7 +513,7 @@ def test_production_masks_a_real_unique_violation(
     ("config_name", "shown"), [("production", False), ("development", True)]
 )
 def test_logs_show_sql_parameters_only_in_development(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     config_name: str,
@@ -566,7 +521,7 @@ def test_logs_show_sql_parameters_only_in_development(
 ) -> None:
     """SQLAlchemy's `hide_parameters`: the logged error names the statement,
     but its bound values (a password hash here) stay out of production logs."""
-    app = make_app(config_name=config_name)
+    app = make_production_app(config_name=config_name)
     monkeypatch.setattr(auth, "register", register_twice)
 
     with caplog.at_level(logging.ERROR, logger="app.graphql"):
@@ -604,7 +559,7 @@ def test_production_masks_a_database_that_is_down() -> None:
         "errors": [
             {
                 "message": "Unexpected error. Request id: down-1.",
-                "locations": [{"line": 3, "column": 3}],
+                "locations": [location_of(REGISTER, "register(")],
                 "path": ["register"],
                 "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "down-1"},
             }
@@ -666,9 +621,9 @@ def test_production_never_masks_a_bad_token(production: Flask) -> None:
     [("production", True), ("testing", True), ("development", False)],
 )
 def test_engine_options(
-    make_app: Callable[..., Flask], config_name: str, hidden: bool
+    make_production_app: Callable[..., Flask], config_name: str, hidden: bool
 ) -> None:
-    app = make_app(config_name=config_name)
+    app = make_production_app(config_name=config_name)
 
     with app.app_context():
         engine = db.engine
@@ -739,12 +694,12 @@ def security_headers(response: Any) -> dict[str, str | None]:
     ],
 )
 def test_production_sends_security_headers_on_every_response(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
     request_: Callable[[FlaskClient], Any],
     csp: str,
     cache: str | None,
 ) -> None:
-    app = make_app({"GRAPHIQL": True})
+    app = make_production_app({"GRAPHIQL": True})
 
     response = request_(app.test_client())
 
@@ -767,12 +722,12 @@ def test_production_sends_security_headers_on_every_response(
     ],
 )
 def test_hsts_only_in_production(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
     config_name: str,
     settings: dict[str, Any],
     hsts: str | None,
 ) -> None:
-    app = make_app(settings, config_name=config_name)
+    app = make_production_app(settings, config_name=config_name)
 
     response = app.test_client().get("/healthz")
 
@@ -790,9 +745,13 @@ def csp_sources(policy: str) -> dict[str, list[str]]:
 
 
 def test_the_graphiql_policy_allows_what_the_page_loads(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
 ) -> None:
-    response = make_app({"GRAPHIQL": True}).test_client().get("/graphql", headers=HTML)
+    response = (
+        make_production_app({"GRAPHIQL": True})
+        .test_client()
+        .get("/graphql", headers=HTML)
+    )
     page = response.get_data(as_text=True)
     policy = csp_sources(response.headers["Content-Security-Policy"])
 
@@ -871,18 +830,18 @@ def cors_answers(client: FlaskClient, origin: str) -> tuple[str | None, str | No
 
 
 def test_production_without_cors_origins_allows_no_origin(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
 ) -> None:
-    client = make_app({"CORS_ORIGINS": []}).test_client()
+    client = make_production_app({"CORS_ORIGINS": []}).test_client()
 
     assert cors_answers(client, APP_ORIGIN) == (None, None)
     assert cors_answers(client, "null") == (None, None)
 
 
 def test_production_allows_exactly_the_configured_origins(
-    make_app: Callable[..., Flask],
+    make_production_app: Callable[..., Flask],
 ) -> None:
-    client = make_app({"CORS_ORIGINS": [APP_ORIGIN]}).test_client()
+    client = make_production_app({"CORS_ORIGINS": [APP_ORIGIN]}).test_client()
 
     assert cors_answers(client, APP_ORIGIN) == (APP_ORIGIN, APP_ORIGIN)
     assert cors_answers(client, "https://evil.example") == (None, None)

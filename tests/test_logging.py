@@ -6,63 +6,20 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from app import create_app
-from app.extensions import db
 from app.logging_setup import MASK, JsonFormatter, gunicorn_logconfig, redact
+from tests.support.logging_apps import MakeApp, log
 
-PRODUCTION_SECRETS = {
-    "SECRET_KEY": "production-secret-key-" + "x" * 32,
-    "JWT_SECRET_KEY": "production-jwt-secret-key-" + "y" * 32,
-}
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
     "eyJzdWIiOiI0MiIsInR5cGUiOiJhY2Nlc3MifQ."
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
 PASSWORD = "hunter2-is-my-password"
-log = logging.getLogger("app.test_logging")
-
-MakeApp = Callable[..., Flask]
-
-
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[MakeApp]:
-    """Apps on a SQLite file, with /work (logs a line) and /boom (raises)."""
-    made: list[Flask] = []
-
-    def make(config_name: str = "testing", **settings: Any) -> Flask:
-        overrides = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'log.db'}"}
-        if config_name == "production":
-            overrides |= PRODUCTION_SECRETS
-        app = create_app(config_name, {**overrides, **settings})
-
-        @app.get("/work")
-        def work() -> dict[str, str]:
-            log.info("doing the work")
-            log.warning("still working")
-            return {"done": "yes"}
-
-        @app.get("/boom")
-        def boom() -> dict[str, str]:
-            raise RuntimeError("it broke")
-
-        with app.app_context():
-            db.create_all()
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
 
 
 def output_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
@@ -74,9 +31,9 @@ def json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
 
 
 def test_text_lines_in_development_carry_the_given_request_id(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("development").test_client()
+    client = make_logging_app("development").test_client()
     capsys.readouterr()
 
     response = client.get("/work", headers={"X-Request-ID": "req-7"})
@@ -95,9 +52,9 @@ def test_text_lines_in_development_carry_the_given_request_id(
 
 
 def test_production_writes_one_json_object_a_line(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     response = client.get("/work", headers={"X-Request-ID": "req-json-1"})
@@ -118,9 +75,9 @@ def test_production_writes_one_json_object_a_line(
 
 
 def test_a_generated_request_id_is_the_one_in_the_response(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     response = client.get("/work")
@@ -131,9 +88,9 @@ def test_a_generated_request_id_is_the_one_in_the_response(
 
 
 def test_an_unacceptable_request_id_is_replaced_in_the_logs_too(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     response = client.get("/work", headers={"X-Request-ID": "bad id\twith spaces"})
@@ -144,9 +101,9 @@ def test_an_unacceptable_request_id_is_replaced_in_the_logs_too(
 
 
 def test_lines_outside_a_request_have_a_dash_for_the_request_id(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_app("production")
+    make_logging_app("production")
     capsys.readouterr()
 
     log.warning("between requests")
@@ -156,9 +113,9 @@ def test_lines_outside_a_request_have_a_dash_for_the_request_id(
 
 
 def test_an_unhandled_error_is_one_json_line_with_the_traceback_and_request_id(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     response = client.get("/boom", headers={"X-Request-ID": "req-boom"})
@@ -176,9 +133,9 @@ def test_an_unhandled_error_is_one_json_line_with_the_traceback_and_request_id(
 
 
 def test_the_access_line_has_method_path_status_and_duration(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     client.get("/healthz", headers={"X-Request-ID": "req-a"})
@@ -202,9 +159,9 @@ def test_the_access_line_has_method_path_status_and_duration(
 
 
 def test_the_access_line_leaves_out_the_query_string(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
     capsys.readouterr()
 
     client.get("/healthz?password=hunter2&variables=secret-stuff")
@@ -216,9 +173,9 @@ def test_the_access_line_leaves_out_the_query_string(
 
 
 def test_log_format_overrides_the_environment_default(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_app("testing", LOG_FORMAT="json")
+    make_logging_app("testing", LOG_FORMAT="json")
     capsys.readouterr()
 
     log.warning("json in testing")
@@ -226,16 +183,16 @@ def test_log_format_overrides_the_environment_default(
     assert json_lines(capsys)[0]["message"] == "json in testing"
 
 
-def test_an_unknown_log_format_is_refused(make_app: MakeApp) -> None:
+def test_an_unknown_log_format_is_refused(make_logging_app: MakeApp) -> None:
     with pytest.raises(RuntimeError, match="LOG_FORMAT must be one of json, text"):
-        make_app("testing", LOG_FORMAT="xml")
+        make_logging_app("testing", LOG_FORMAT="xml")
 
 
 def test_a_second_app_replaces_the_handler_instead_of_adding_one(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_app("production")
-    make_app("development")
+    make_logging_app("production")
+    make_logging_app("development")
     capsys.readouterr()
 
     log.warning("once")
@@ -247,9 +204,9 @@ def test_a_second_app_replaces_the_handler_instead_of_adding_one(
 
 
 def test_pytest_caplog_still_sees_records(
-    make_app: MakeApp, caplog: pytest.LogCaptureFixture
+    make_logging_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = make_app("production").test_client()
+    client = make_logging_app("production").test_client()
 
     with caplog.at_level(logging.INFO, logger="app.test_logging"):
         client.get("/work")
@@ -284,9 +241,9 @@ REDACTED_ERROR = f"ValueError: login failed with password={MASK}"
 
 
 def test_tokens_and_passwords_never_reach_json_lines(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_app("production")
+    make_logging_app("production")
     capsys.readouterr()
 
     log_secrets()
@@ -300,9 +257,9 @@ def test_tokens_and_passwords_never_reach_json_lines(
 
 
 def test_tokens_and_passwords_never_reach_text_lines(
-    make_app: MakeApp, capsys: pytest.CaptureFixture[str]
+    make_logging_app: MakeApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_app("development")
+    make_logging_app("development")
     capsys.readouterr()
 
     log_secrets()

@@ -13,94 +13,53 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from app import create_app
-from app.extensions import db
 from app.services import passwords
-from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.helpers import REFUSED_LOGIN, GraphQL
+from tests.operations import LOGIN
+from tests.support.login_timing import KNOWN
 
-PRODUCTION_COST = {
-    "PASSWORD_HASH_TIME_COST": 3,
-    "PASSWORD_HASH_MEMORY_COST": 64 * 1024,
-    "PASSWORD_HASH_PARALLELISM": 4,
-}
 ROUNDS = 9
-LOGIN = """
-mutation Login($input: LoginInput!) {
-  login(input: $input) { accessToken userErrors { code } }
-}
-"""
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) { userErrors { code } }
-}
-"""
-REFUSED = {
-    "login": {"accessToken": None, "userErrors": [{"code": "INVALID_CREDENTIALS"}]}
-}
-KNOWN = "ada@example.com"
 UNKNOWN = "nobody@example.com"
 WRONG_PASSWORD = "not the right passphrase"
 
 
-@pytest.fixture
-def gql(tmp_path: Path) -> Iterator[GraphQL]:
-    """/graphql of an app hashing at the production cost, with one account."""
-    app: Flask = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'timing.db'}",
-            "RATELIMIT_ENABLED": False,
-            **PRODUCTION_COST,
-        },
-    )
-    with app.app_context():
-        db.create_all()
-    gql = GraphQL(app.test_client())
-    variables = {"input": {"email": KNOWN, "password": DEFAULT_PASSWORD}}
-    assert gql.data(REGISTER, variables) == {"register": {"userErrors": []}}
-    yield gql
-    with app.app_context():
-        db.engine.dispose()
-
-
-def failed_login_seconds(gql: GraphQL, email: str) -> float:
+def failed_login_seconds(timing_gql: GraphQL, email: str) -> float:
     variables = {"input": {"email": email, "password": WRONG_PASSWORD}}
     start = time.perf_counter()
-    data = gql.data(LOGIN, variables)
+    data = timing_gql.data(LOGIN, variables)
     elapsed = time.perf_counter() - start
-    assert data == REFUSED
+    assert data == {"login": REFUSED_LOGIN}
     return elapsed
 
 
-def unknown_to_wrong_password_ratio(gql: GraphQL) -> float:
+def unknown_to_wrong_password_ratio(timing_gql: GraphQL) -> float:
     """Median time of an unknown-email login over that of a wrong-password
     one, after a warm-up of each (the first unknown email makes the dummy
     hash, once per process)."""
-    failed_login_seconds(gql, UNKNOWN)
-    failed_login_seconds(gql, KNOWN)
+    failed_login_seconds(timing_gql, UNKNOWN)
+    failed_login_seconds(timing_gql, KNOWN)
     unknown: list[float] = []
     wrong: list[float] = []
     for round_ in range(ROUNDS):
         pair = [(UNKNOWN, unknown), (KNOWN, wrong)]
         for email, times in pair if round_ % 2 else reversed(pair):
-            times.append(failed_login_seconds(gql, email))
+            times.append(failed_login_seconds(timing_gql, email))
     return statistics.median(unknown) / statistics.median(wrong)
 
 
-def test_unknown_email_takes_about_as_long_as_a_wrong_password(gql: GraphQL) -> None:
-    ratio = unknown_to_wrong_password_ratio(gql)
+def test_unknown_email_takes_about_as_long_as_a_wrong_password(
+    timing_gql: GraphQL,
+) -> None:
+    ratio = unknown_to_wrong_password_ratio(timing_gql)
 
     assert 0.5 <= ratio <= 2.0, f"unknown/wrong-password time ratio {ratio:.2f}"
 
 
 def test_the_measurement_catches_a_login_that_skips_unknown_accounts(
-    gql: GraphQL, monkeypatch: pytest.MonkeyPatch
+    timing_gql: GraphQL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without the dummy-hash check an unknown email answers many times
     faster, far outside the band the test above allows."""
@@ -113,6 +72,6 @@ def test_the_measurement_catches_a_login_that_skips_unknown_accounts(
         ),
     )
 
-    ratio = unknown_to_wrong_password_ratio(gql)
+    ratio = unknown_to_wrong_password_ratio(timing_gql)
 
     assert ratio < 0.2, f"unknown/wrong-password time ratio {ratio:.2f}"

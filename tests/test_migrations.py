@@ -3,34 +3,18 @@ empty SQLite file and an empty PostgreSQL database, and undo it again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect
 
-from app import create_app
 from app.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    """An app on a database with no tables at all."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("make_postgres_database")()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def table_names() -> set[str]:

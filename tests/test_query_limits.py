@@ -13,35 +13,25 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from graphql import parse
 from sqlalchemy import func, select
 
-from app import create_app
 from app.config import LIMITS
 from app.extensions import db
 from app.models import User
 from app.schema.document_cache import ValidQueries
 from app.schema.limits import QueryLimits, query_cost
-from app.services import auth, contact_queries
-from tests.helpers import DEFAULT_PASSWORD, Accounts, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, Accounts, GraphQL, create
+from tests.operations import REGISTER_FOR_A_TOKEN
+from tests.support.query_limits import SMALL_COST, Api
 
-EMAIL = "limits@example.com"
-REGISTER = """
-mutation Register($input: RegisterInput!) {
-  register(input: $input) { accessToken userErrors { code } }
-}
-"""
-ME = "{ me { email } }"
 CONTACTS = "contacts(first: 1) { totalCount }"
-# The arithmetic of the cost is shown at this limit; the default is larger.
-SMALL_COST = {"MAX_QUERY_COST": 1000}
 COST_MESSAGE = (
     "The query may return {cost} nodes; the limit is {limit}. "
     "Ask for smaller pages (first/last)."
@@ -53,117 +43,6 @@ fragment Connection on ContactConnection { edges { ...Edge } }
 fragment Edge on ContactEdge { node { ...Node } }
 fragment Node on Contact { tags { id } }
 """
-
-
-class Api:
-    """A client of one app, signed in, that knows which resolvers ran."""
-
-    def __init__(self, app: Flask, calls: list[str]) -> None:
-        self.app = app
-        self.client: FlaskClient = app.test_client()
-        self.calls = calls
-        self.token: str | None = None
-        body = self.post(
-            REGISTER, {"input": {"email": EMAIL, "password": DEFAULT_PASSWORD}}
-        )
-        self.token = body["data"]["register"]["accessToken"]
-
-    def post(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        operation_name: str | None = None,
-    ) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        response = self.client.post(
-            "/graphql",
-            json={
-                "query": query,
-                "variables": variables,
-                "operationName": operation_name,
-            },
-            headers=headers,
-        )
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response.get_json()
-
-    def refused(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        operation_name: str | None = None,
-    ) -> Any:
-        """The error messages for a document refused before execution: no
-        data, no resolver ran, and the app still answers normally after."""
-        self.calls.clear()
-        body = self.post(query, variables, operation_name)
-        assert body["data"] is None
-        assert self.calls == []
-        self.answers_normally()
-        return [error["message"] for error in body["errors"]]
-
-    def allowed(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        operation_name: str | None = None,
-    ) -> Any:
-        """The data of a document that ran, reaching its resolvers."""
-        self.calls.clear()
-        body = self.post(query, variables, operation_name)
-        assert "errors" not in body, body["errors"]
-        assert self.calls
-        return body["data"]
-
-    def answers_normally(self) -> None:
-        assert self.post(ME) == {"data": {"me": {"email": EMAIL}}}
-
-
-@pytest.fixture
-def make_api(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Api]]:
-    """Apps with the testing defaults, or with `settings` overriding them."""
-    calls: list[str] = []
-    list_contacts = contact_queries.list_contacts
-    register = auth.register
-
-    def recording_list_contacts(*args: Any, **kwargs: Any) -> Any:
-        calls.append("list_contacts")
-        return list_contacts(*args, **kwargs)
-
-    def recording_register(*args: Any, **kwargs: Any) -> Any:
-        calls.append("register")
-        return register(*args, **kwargs)
-
-    monkeypatch.setattr(contact_queries, "list_contacts", recording_list_contacts)
-    monkeypatch.setattr(auth, "register", recording_register)
-    apps: list[Flask] = []
-
-    def make(settings: dict[str, Any] | None = None) -> Api:
-        url = f"sqlite:///{tmp_path / f'limits{len(apps)}.db'}"
-        app = create_app(
-            "testing", {"SQLALCHEMY_DATABASE_URI": url, **(settings or {})}
-        )
-        with app.app_context():
-            db.create_all()
-        apps.append(app)
-        return Api(app, calls)
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def api(make_api: Callable[..., Api]) -> Api:
-    return make_api()
-
-
-@pytest.fixture
-def cost_api(make_api: Callable[..., Api]) -> Api:
-    return make_api(SMALL_COST)
 
 
 def aliased(count: int, field: str = CONTACTS) -> str:
@@ -421,13 +300,13 @@ def test_the_cost_multiplies_page_sizes_down_a_path() -> None:
 def padded_register(size: int) -> str:
     """A register request of exactly `size` bytes of JSON."""
     body = {
-        "query": REGISTER,
+        "query": REGISTER_FOR_A_TOKEN,
         "variables": {
             "input": {"email": "big@example.com", "password": DEFAULT_PASSWORD}
         },
     }
     padding = size - len(json.dumps(body))
-    body["query"] = REGISTER + " " * padding
+    body["query"] = REGISTER_FOR_A_TOKEN + " " * padding
     encoded = json.dumps(body)
     assert len(encoded.encode()) == size
     return encoded
@@ -722,22 +601,14 @@ def test_the_examples_fit_the_default_cost_at_the_largest_page() -> None:
 # The response size: a response over MAX_RESPONSE_BYTES is replaced by an
 # error, whatever the database.
 
-CREATE_CONTACT = """
-mutation Create($input: CreateContactInput!) {
-  createContact(input: $input) { userErrors { code } }
-}
-"""
-
 
 def test_a_response_over_the_limit_is_refused(
     app: Flask, gql: GraphQL, accounts: Accounts
 ) -> None:
     token = accounts.token()
     notes = "n" * 2000
-    created = gql.data(
-        CREATE_CONTACT, {"input": {"firstName": "Ada", "notes": notes}}, token
-    )
-    assert created == {"createContact": {"userErrors": []}}
+    created = create(gql, token, {"firstName": "Ada", "notes": notes})
+    assert created["userErrors"] == []
     app.config["MAX_RESPONSE_BYTES"] = 3000
 
     assert gql.data("{ contacts { nodes { notes } } }", token=token) == {

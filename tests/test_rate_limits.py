@@ -11,57 +11,30 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import redis
-from flask import Flask, Response
-from sqlalchemy import func, select, text
+from flask import Response
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from app import create_app
 from app.errors import RateLimited
 from app.extensions import db
 from app.models import AuthSession, User
 from app.schema.throttling import retry_after_header
 from app.services import passwords
-from tests.support.clock import Clock, freeze_time
+from tests.helpers import REFUSED_LOGIN
+from tests.operations import LOGIN, REGISTER
+from tests.support.clock import Clock
+from tests.support.limited_api import AUTH_FIELDS, PASSWORD, MakeApi
 
-PASSWORD = "correct horse battery staple"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-REDIS_SKIP_REASON = (
-    "Redis tests need TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 (keys are "
-    "written under a unique prefix and deleted afterwards)"
-)
-HIGH = "1000/minute"
-ALL_LIMITS_HIGH = {
-    "RATELIMIT_LOGIN_PER_IP": HIGH,
-    "RATELIMIT_LOGIN_PER_EMAIL": HIGH,
-    "RATELIMIT_REGISTER_PER_IP": HIGH,
-    "RATELIMIT_REFRESH_PER_IP": HIGH,
-    "RATELIMIT_PER_TOKEN": HIGH,
-}
 
-AUTH_FIELDS = "{ accessToken refreshToken userErrors { code } }"
-REGISTER = f"""
-mutation Register($input: RegisterInput!) {{ register(input: $input) {AUTH_FIELDS} }}
-"""
-LOGIN = f"""
-mutation Login($input: LoginInput!) {{ login(input: $input) {AUTH_FIELDS} }}
-"""
 REFRESH = f"""
 mutation Refresh($token: String!) {{ refreshToken(refreshToken: $token) {AUTH_FIELDS} }}
 """
 ME = "{ me { email } }"
-INVALID_CREDENTIALS = {
-    "accessToken": None,
-    "refreshToken": None,
-    "userErrors": [{"code": "INVALID_CREDENTIALS"}],
-}
 
 
 def limited(path: list[str], retry_after: int = 60) -> dict[str, Any]:
@@ -80,54 +53,6 @@ def errors_of(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-class Api:
-    """One app's /graphql, called from any client address."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.client = app.test_client()
-
-    def post(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        *,
-        token: str | None = None,
-        address: str = "192.0.2.1",
-        headers: dict[str, str] | None = None,
-    ) -> TestResponse:
-        headers = dict(headers or {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        response = self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers=headers,
-            environ_base={"REMOTE_ADDR": address},
-        )
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response
-
-    def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, **how: Any
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = self.post(query, variables, **how).get_json()
-        return body
-
-    def login(
-        self, email: str, password: str = "wrong password", **how: Any
-    ) -> TestResponse:
-        return self.post(
-            LOGIN, {"input": {"email": email, "password": password}}, **how
-        )
-
-    def register(self, email: str, **how: Any) -> dict[str, Any]:
-        body = self(REGISTER, {"input": {"email": email, "password": PASSWORD}}, **how)
-        payload: dict[str, Any] = body["data"]["register"]
-        assert payload["userErrors"] == [], body
-        return payload
-
-
 def login_result(response: TestResponse) -> Any:
     return response.get_json()["data"]["login"]
 
@@ -141,86 +66,43 @@ def assert_refused(
     return body
 
 
-MakeApi = Callable[..., Api]
-
-
-@pytest.fixture
-def make_api(database: str) -> Iterator[MakeApi]:
-    """Apps with rate limiting on, all on one database: `make_api(**settings)`."""
-    apps: list[Flask] = []
-
-    def make(**settings: Any) -> Api:
-        app = create_app(
-            "testing",
-            {
-                "SQLALCHEMY_DATABASE_URI": database,
-                "RATELIMIT_ENABLED": True,
-                "RATELIMIT_STORAGE_URI": "memory://",
-                **ALL_LIMITS_HIGH,
-                **settings,
-            },
-        )
-        if not apps:
-            with app.app_context():
-                db.create_all()
-        apps.append(app)
-        return Api(app)
-
-    yield make
-    for index, app in enumerate(apps):
-        with app.app_context():
-            db.session.remove()
-            if index == 0 and db.engine.dialect.name == "postgresql":
-                tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.engine.dispose()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_time(monkeypatch, time.time())
-
-
 # --- each rule trips at its limit -------------------------------------------------
 
 
-def test_login_per_address(make_api: MakeApi, clock: Clock) -> None:
-    api = make_api(RATELIMIT_LOGIN_PER_IP="3/minute")
+def test_login_per_address(make_limited_api: MakeApi, clock_from_now: Clock) -> None:
+    api = make_limited_api(RATELIMIT_LOGIN_PER_IP="3/minute")
     for number in range(3):
-        assert (
-            login_result(api.login(f"user{number}@example.com")) == INVALID_CREDENTIALS
-        )
+        assert login_result(api.login(f"user{number}@example.com")) == REFUSED_LOGIN
 
     refused = api.login("user9@example.com")
     assert assert_refused(refused, ["login"])["data"] is None
     assert login_result(api.login("user9@example.com", address="192.0.2.2")) == (
-        INVALID_CREDENTIALS
+        REFUSED_LOGIN
     )
 
-    clock.advance(60.5)
-    assert login_result(api.login("user9@example.com")) == INVALID_CREDENTIALS
+    clock_from_now.advance(60.5)
+    assert login_result(api.login("user9@example.com")) == REFUSED_LOGIN
 
 
 def test_login_per_email_holds_across_addresses(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
-    api = make_api(RATELIMIT_LOGIN_PER_EMAIL="2/minute")
+    api = make_limited_api(RATELIMIT_LOGIN_PER_EMAIL="2/minute")
     api.login("ada@example.com", address="198.51.100.1")
     api.login(" ADA@example.com", address="198.51.100.2")
 
     assert_refused(api.login("Ada@Example.com", address="198.51.100.3"), ["login"])
     assert login_result(api.login("bob@example.com", address="198.51.100.3")) == (
-        INVALID_CREDENTIALS
+        REFUSED_LOGIN
     )
 
 
 def test_a_refused_login_does_no_password_work(
-    make_api: MakeApi, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    make_limited_api: MakeApi, clock_from_now: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even the right password is refused while the account is limited, and
     neither the password nor the account is looked at."""
-    api = make_api(RATELIMIT_LOGIN_PER_EMAIL="2/minute")
+    api = make_limited_api(RATELIMIT_LOGIN_PER_EMAIL="2/minute")
     api.register("ada@example.com")
     api.login("ada@example.com")
     api.login("ada@example.com")
@@ -238,13 +120,13 @@ def test_a_refused_login_does_no_password_work(
     with api.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 1
 
-    clock.advance(60.5)
+    clock_from_now.advance(60.5)
     assert login_result(api.login("ada@example.com", PASSWORD))["accessToken"]
     assert verified == [PASSWORD]
 
 
-def test_register_per_address(make_api: MakeApi, clock: Clock) -> None:
-    api = make_api(RATELIMIT_REGISTER_PER_IP="2/hour")
+def test_register_per_address(make_limited_api: MakeApi, clock_from_now: Clock) -> None:
+    api = make_limited_api(RATELIMIT_REGISTER_PER_IP="2/hour")
     api.register("ada@example.com")
     api.register("bob@example.com")
 
@@ -260,16 +142,18 @@ def test_register_per_address(make_api: MakeApi, clock: Clock) -> None:
     api.register("eve@example.com", address="192.0.2.2")
 
 
-def test_refresh_token_per_address(make_api: MakeApi, clock: Clock) -> None:
+def test_refresh_token_per_address(
+    make_limited_api: MakeApi, clock_from_now: Clock
+) -> None:
     """The refused call does nothing: its refresh token still works later."""
-    api = make_api(RATELIMIT_REFRESH_PER_IP="2/minute")
+    api = make_limited_api(RATELIMIT_REFRESH_PER_IP="2/minute")
     token = api.register("ada@example.com")["refreshToken"]
     for _ in range(2):
         token = api(REFRESH, {"token": token})["data"]["refreshToken"]["refreshToken"]
 
     assert_refused(api.post(REFRESH, {"token": token}), ["refreshToken"])
 
-    clock.advance(60.5)
+    clock_from_now.advance(60.5)
     payload = api(REFRESH, {"token": token})["data"]["refreshToken"]
     assert payload["userErrors"] == []
     assert payload["refreshToken"]
@@ -286,9 +170,9 @@ mutation Two($input: LoginInput!) {
 
 
 def test_aliases_and_repeated_mutations_each_count(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
-    api = make_api(RATELIMIT_LOGIN_PER_IP="3/minute")
+    api = make_limited_api(RATELIMIT_LOGIN_PER_IP="3/minute")
     login = {"input": {"email": "ada@example.com", "password": "wrong password"}}
     errors = [{"code": "INVALID_CREDENTIALS"}]
 
@@ -318,11 +202,11 @@ PAGE_AND_TAGS = """
 
 
 def test_per_token_counts_each_authenticated_root_field(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
     """Two mutations, then a query with two root fields: four uses; nested
     fields (tags and their counts, recomputed after each mutation) are free."""
-    api = make_api(RATELIMIT_PER_TOKEN="4/minute")
+    api = make_limited_api(RATELIMIT_PER_TOKEN="4/minute")
     registered = api.register("ada@example.com")
     token = registered["accessToken"]
 
@@ -361,9 +245,9 @@ def test_the_longest_wait_goes_in_the_header() -> None:
 # --- switched off -----------------------------------------------------------------
 
 
-def test_disabled_limits_nothing(make_api: MakeApi) -> None:
+def test_disabled_limits_nothing(make_limited_api: MakeApi) -> None:
     one = "1/minute"
-    api = make_api(
+    api = make_limited_api(
         RATELIMIT_ENABLED=False,
         RATELIMIT_LOGIN_PER_IP=one,
         RATELIMIT_LOGIN_PER_EMAIL=one,
@@ -386,9 +270,9 @@ def test_disabled_limits_nothing(make_api: MakeApi) -> None:
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
-    api = make_api(RATELIMIT_LOGIN_PER_IP="2/minute")
+    api = make_limited_api(RATELIMIT_LOGIN_PER_IP="2/minute")
     for fake in ("203.0.113.1", "203.0.113.2"):
         api.login("ada@example.com", headers={"X-Forwarded-For": fake})
 
@@ -397,9 +281,9 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(
 
 
 def test_a_trusted_proxy_forwards_the_client_address(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
-    api = make_api(RATELIMIT_LOGIN_PER_IP="2/minute", TRUSTED_PROXY_COUNT=1)
+    api = make_limited_api(RATELIMIT_LOGIN_PER_IP="2/minute", TRUSTED_PROXY_COUNT=1)
     proxy = "10.0.0.1"
 
     def via_proxy(forwarded_for: str) -> TestResponse:
@@ -411,15 +295,15 @@ def test_a_trusted_proxy_forwards_the_client_address(
 
     via_proxy("203.0.113.1")
     via_proxy("203.0.113.1")
-    assert login_result(via_proxy("203.0.113.2")) == INVALID_CREDENTIALS
+    assert login_result(via_proxy("203.0.113.2")) == REFUSED_LOGIN
     # The proxy appends the address it saw; what the client wrote before it
     # is not trusted.
     assert_refused(via_proxy("198.51.100.7, 203.0.113.1"), ["login"])
 
 
-def test_any_text_in_an_email_is_counted(make_api: MakeApi) -> None:
+def test_any_text_in_an_email_is_counted(make_limited_api: MakeApi) -> None:
     """A lone surrogate in the JSON body is a valid string to GraphQL."""
-    api = make_api()
+    api = make_limited_api()
     body = json.dumps(
         {
             "query": LOGIN,
@@ -428,50 +312,25 @@ def test_any_text_in_an_email_is_counted(make_api: MakeApi) -> None:
     )
     response = api.client.post("/graphql", data=body, content_type="application/json")
     assert response.status_code == 200
-    assert response.get_json() == {"data": {"login": INVALID_CREDENTIALS}}
+    assert response.get_json() == {"data": {"login": REFUSED_LOGIN}}
 
 
 # --- Redis: shared by workers, and down -------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "").strip()
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the Redis tests: set TEST_REDIS_URL")
-        pytest.skip(REDIS_SKIP_REASON)
-    return url
-
-
-@pytest.fixture
-def key_prefix(redis_url: str) -> Iterator[Callable[[], str]]:
-    """Unique key prefixes; their keys are deleted afterwards."""
-    made: list[str] = []
-
-    def make() -> str:
-        made.append(f"test-{uuid.uuid4().hex}")
-        return made[-1]
-
-    yield make
-    with redis.Redis.from_url(redis_url) as client:
-        for prefix in made:
-            keys = list(client.scan_iter(match=f"*/{prefix}/*"))
-            if keys:
-                client.delete(*keys)
-            assert list(client.scan_iter(match=f"*{prefix}*")) == []
-
-
 @pytest.mark.redis
 def test_two_workers_share_the_count_through_redis(
-    make_api: MakeApi, redis_url: str, key_prefix: Callable[[], str], clock: Clock
+    make_limited_api: MakeApi,
+    redis_url: str,
+    key_prefix: Callable[[], str],
+    clock_from_now: Clock,
 ) -> None:
     shared = {
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": key_prefix(),
         "RATELIMIT_LOGIN_PER_IP": "3/minute",
     }
-    worker_a, worker_b = make_api(**shared), make_api(**shared)
+    worker_a, worker_b = make_limited_api(**shared), make_limited_api(**shared)
 
     worker_a.login("ada@example.com")
     worker_b.login("ada@example.com")
@@ -480,30 +339,32 @@ def test_two_workers_share_the_count_through_redis(
     assert_refused(worker_b.login("ada@example.com"), ["login"])
     assert_refused(worker_a.login("ada@example.com"), ["login"])
     # Another prefix (another deployment on the same Redis) counts apart.
-    elsewhere = make_api(**{**shared, "RATELIMIT_KEY_PREFIX": key_prefix()})
-    assert login_result(elsewhere.login("ada@example.com")) == INVALID_CREDENTIALS
+    elsewhere = make_limited_api(**{**shared, "RATELIMIT_KEY_PREFIX": key_prefix()})
+    assert login_result(elsewhere.login("ada@example.com")) == REFUSED_LOGIN
 
 
 def test_workers_with_memory_storage_count_apart(
-    make_api: MakeApi, clock: Clock
+    make_limited_api: MakeApi, clock_from_now: Clock
 ) -> None:
     """The control for the Redis test: memory:// counts per worker."""
-    worker_a, worker_b = (make_api(RATELIMIT_LOGIN_PER_IP="3/minute") for _ in "ab")
+    worker_a, worker_b = (
+        make_limited_api(RATELIMIT_LOGIN_PER_IP="3/minute") for _ in "ab"
+    )
     for _ in range(3):
         worker_a.login("ada@example.com")
 
     assert_refused(worker_a.login("ada@example.com"), ["login"])
-    assert login_result(worker_b.login("ada@example.com")) == INVALID_CREDENTIALS
+    assert login_result(worker_b.login("ada@example.com")) == REFUSED_LOGIN
 
 
 def test_redis_down_refuses_sign_in_and_serves_signed_in_users(
-    make_api: MakeApi, caplog: pytest.LogCaptureFixture
+    make_limited_api: MakeApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Sign-in fails closed (RATE_LIMITED, retryAfter 30); the per-token
     limit fails open; no response shows the URI or the driver's words."""
-    healthy = make_api()  # a worker whose Redis is fine, to sign in through
+    healthy = make_limited_api()  # a worker whose Redis is fine, to sign in through
     issued = healthy.register("ada@example.com")
-    down = make_api(RATELIMIT_STORAGE_URI=CLOSED_PORT_REDIS)
+    down = make_limited_api(RATELIMIT_STORAGE_URI=CLOSED_PORT_REDIS)
     caplog.set_level(logging.WARNING, logger="app.services.rate_limits")
 
     responses = [

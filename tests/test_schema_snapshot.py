@@ -3,7 +3,6 @@ contract, and `flask export-schema`."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -24,37 +23,9 @@ from graphql import (
     build_schema,
 )
 
-from app import create_app
+from tests.support.snapshot import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "schema.graphql"
-CONTRACT_FILE = REPO.parent / "shared" / "api-contract.md"
-SDL_BLOCK = re.compile(r"## Schema\s+```graphql\n(.*?)```", re.DOTALL)
-
-
-@pytest.fixture(scope="module")
-def schema_app() -> Flask:
-    """The schema does not depend on the database; one app serves every test."""
-    return create_app("testing")
-
-
-@pytest.fixture(scope="module")
-def served_sdl(schema_app: Flask) -> str:
-    return str(schema_app.extensions["graphql_schema"])
-
-
-@pytest.fixture(scope="module")
-def served(served_sdl: str) -> GraphQLSchema:
-    return build_schema(served_sdl)
-
-
-@pytest.fixture(scope="module")
-def contract() -> GraphQLSchema:
-    if not CONTRACT_FILE.is_file():
-        pytest.skip(f"the API contract is not at {CONTRACT_FILE}")
-    match = SDL_BLOCK.search(CONTRACT_FILE.read_text(encoding="utf-8"))
-    assert match, f"no ```graphql block under '## Schema' in {CONTRACT_FILE}"
-    return build_schema(match.group(1))
 
 
 def contract_types(contract: GraphQLSchema) -> list[GraphQLNamedType]:

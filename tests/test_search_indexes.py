@@ -18,13 +18,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, text
 
-from app import create_app
 from app.extensions import db
 from app.models import Contact, EmailAddress, User
 from app.services import seed
-from tests.helpers import Accounts, GraphQL, release_database
+from tests.helpers import Accounts, GraphQL, create
 
-ADDRESS_BOOK = 2_000  # contacts each seeded user has: enough for real plans
 SEARCH_INDEX = "ix_contacts_user_search_trgm"
 ORDER_INDEXES = {
     "LAST_NAME": "ix_contacts_user_sort_last",
@@ -32,14 +30,6 @@ ORDER_INDEXES = {
     "CREATED_AT": "ix_contacts_user_created",
     "UPDATED_AT": "ix_contacts_user_updated",
 }
-CREATE = """
-mutation Create($input: CreateContactInput!) {
-  createContact(input: $input) { contact { id } userErrors { field code } }
-}
-"""
-LOGIN = """
-mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }
-"""
 CONTACTS = """
 query Contacts(
   $filter: ContactFilter, $orderBy: ContactOrder, $first: Int, $after: String
@@ -53,26 +43,6 @@ query Contacts(
 """
 
 Statement = tuple[str, Any]
-
-
-@pytest.fixture
-def seeded(postgres_database: str) -> Iterator[tuple[GraphQL, str]]:
-    """A PostgreSQL app with two demo users of ADDRESS_BOOK contacts each,
-    vacuumed and analysed; the GraphQL client and the first user's token."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": postgres_database})
-    with app.app_context():
-        db.create_all()
-        seed.seed(users=2, contacts_per_user=ADDRESS_BOOK, random_seed=5)
-        # VACUUM also moves the rows just inserted from the GIN index's
-        # pending list into the index proper, as autovacuum would.
-        autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
-        with autocommit.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    gql = GraphQL(app.test_client())
-    credentials = {"email": seed.demo_email(1), "password": seed.DEMO_PASSWORD}
-    token: str = gql.data(LOGIN, {"input": credentials})["login"]["accessToken"]
-    yield gql, token
-    release_database(app)
 
 
 @contextmanager
@@ -132,7 +102,7 @@ def contacts(
 
 
 def create_contact(gql: GraphQL, token: str, fields: dict[str, Any]) -> str:
-    payload = gql.data(CREATE, {"input": fields}, token)["createContact"]
+    payload = create(gql, token, fields)
     assert payload["userErrors"] == []
     contact_id: str = payload["contact"]["id"]
     return contact_id
@@ -169,9 +139,9 @@ def contacts_containing(app: Flask, needle: str) -> int:
 
 
 def test_search_is_answered_by_the_trigram_index(
-    seeded: tuple[GraphQL, str],
+    seeded_address_books: tuple[GraphQL, str],
 ) -> None:
-    gql, token = seeded
+    gql, token = seeded_address_books
     app: Flask = gql.client.application
     name = a_rare_name(app)
 
@@ -189,9 +159,9 @@ def test_search_is_answered_by_the_trigram_index(
 
 
 def test_wildcards_in_search_match_themselves_through_the_index(
-    seeded: tuple[GraphQL, str],
+    seeded_address_books: tuple[GraphQL, str],
 ) -> None:
-    gql, token = seeded
+    gql, token = seeded_address_books
     app: Flask = gql.client.application
     wanted = create_contact(gql, token, {"company": "Per\\cent 100%_off"})
     create_contact(gql, token, {"company": "Percent 100x-off"})
@@ -206,9 +176,9 @@ def test_wildcards_in_search_match_themselves_through_the_index(
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 @pytest.mark.parametrize("field", list(ORDER_INDEXES))
 def test_page_after_a_cursor_starts_there_in_the_orderings_index(
-    seeded: tuple[GraphQL, str], field: str, direction: str
+    seeded_address_books: tuple[GraphQL, str], field: str, direction: str
 ) -> None:
-    gql, token = seeded
+    gql, token = seeded_address_books
     app: Flask = gql.client.application
     order = {"field": field, "direction": direction}
     _, first_page = contacts(gql, token, {"orderBy": order, "first": 100})

@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import selectors
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -32,21 +27,26 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 
-from app import create_app
 from app.extensions import db
 from app.models import AuthSession, RefreshToken, User, utcnow
-from tests.helpers import DEFAULT_PASSWORD, GraphQL, release_database
+from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.operations import LOGIN
+from tests.support.token_hardening import (
+    AUTH_FIELDS,
+    Login,
+    Worker,
+    claims_of,
+    sign_up,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+# The `app` fixture with rate limiting on as in production, so a limiter that
+# looks at the token is part of what these tests check.
+pytestmark = pytest.mark.app_settings(
+    RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"
+)
+
 OTHER_KEY = "another-jwt-secret-key-that-is-long-enough-for-hs256"
 
-AUTH_FIELDS = "{ accessToken refreshToken userErrors { field message code } }"
-REGISTER = f"""
-mutation Register($input: RegisterInput!) {{ register(input: $input) {AUTH_FIELDS} }}
-"""
-LOGIN = f"""
-mutation Login($input: LoginInput!) {{ login(input: $input) {AUTH_FIELDS} }}
-"""
 REFRESH = f"""
 mutation Refresh($token: String!) {{ refreshToken(refreshToken: $token) {AUTH_FIELDS} }}
 """
@@ -61,33 +61,6 @@ REVOKED = "The access token has been revoked."
 # --- tokens and the login they belong to ------------------------------------------
 
 
-@dataclass
-class Login:
-    app: Flask
-    gql: GraphQL
-    email: str
-    access: str
-    refresh: str
-
-    @property
-    def session_id(self) -> str:
-        sid: str = claims_of(self.access)["sid"]
-        return sid
-
-    @property
-    def user_global_id(self) -> str:
-        return base64.b64encode(
-            f"User:{claims_of(self.access)['sub']}".encode()
-        ).decode()
-
-
-def sign_up(app: Flask, gql: GraphQL, email: str) -> Login:
-    variables = {"input": {"email": email, "password": DEFAULT_PASSWORD}}
-    payload = gql.data(REGISTER, variables)["register"]
-    assert payload["userErrors"] == []
-    return Login(app, gql, email, payload["accessToken"], payload["refreshToken"])
-
-
 def sign_in(login: Login) -> Login:
     variables = {"input": {"email": login.email, "password": DEFAULT_PASSWORD}}
     payload = login.gql.data(LOGIN, variables)["login"]
@@ -99,16 +72,6 @@ def sign_in(login: Login) -> Login:
         payload["accessToken"],
         payload["refreshToken"],
     )
-
-
-@pytest.fixture
-def ada(app: Flask, gql: GraphQL) -> Login:
-    return sign_up(app, gql, "ada@example.com")
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return claims
 
 
 def resign(
@@ -157,24 +120,6 @@ def revoke(login: Login) -> None:
 
 
 # --- every bad access token, every way in ----------------------------------------
-
-
-@pytest.fixture
-def app(database: str) -> Iterator[Flask]:
-    """The conftest app, but with rate limiting on as in production, so a
-    limiter that looks at the token is part of what these tests check."""
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        },
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    release_database(app)
 
 
 def authorization(make: Callable[[Login], str]) -> Callable[[Login], str]:
@@ -307,7 +252,7 @@ def refusal(way: Way, message: str, extensions: dict[str, str]) -> dict[str, Any
 )
 def test_a_bad_access_token_is_unauthenticated_in_the_contracts_shape(
     client: FlaskClient,
-    ada: Login,
+    ada_signed_up: Login,
     make_header: Callable[[Login], str],
     message: str,
     extensions: dict[str, str],
@@ -315,8 +260,13 @@ def test_a_bad_access_token_is_unauthenticated_in_the_contracts_shape(
     """Each way in answers HTTP 200 with a GraphQL body, never Flask-JWT-
     Extended's 401/422 `{"msg": ...}`, and nothing in it that names the
     token, the user or the login."""
-    secrets = [ada.access, ada.refresh, ada.session_id, ada.user_global_id]
-    header = make_header(ada)
+    secrets = [
+        ada_signed_up.access,
+        ada_signed_up.refresh,
+        ada_signed_up.session_id,
+        ada_signed_up.user_global_id,
+    ]
+    header = make_header(ada_signed_up)
     credentials = header.partition(" ")[2].strip()
 
     responses = {name: way.send(client, header) for name, way in WAYS.items()}
@@ -332,22 +282,17 @@ def test_a_bad_access_token_is_unauthenticated_in_the_contracts_shape(
 
 
 def test_a_token_expiring_this_second_passes_only_with_leeway(
-    database: str, ada: Login
+    make_app: Callable[..., Flask], ada_signed_up: Login
 ) -> None:
     """What the zero-leeway case above proves: with JWT_DECODE_LEEWAY of a
     few seconds the same token still works."""
-    token = expiring_this_second(ada, ada.access)
-    lenient = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database, "JWT_DECODE_LEEWAY": 30}
-    )
-    try:
-        body = GraphQL(lenient.test_client())(ME, token=token)
-    finally:
-        with lenient.app_context():
-            db.engine.dispose()
+    token = expiring_this_second(ada_signed_up, ada_signed_up.access)
+    lenient = make_app(JWT_DECODE_LEEWAY=30)
+
+    body = GraphQL(lenient.test_client())(ME, token=token)
 
     assert body == {"data": {"me": {"email": "ada@example.com"}}}
-    assert ada.app.config["JWT_DECODE_LEEWAY"] == 0
+    assert ada_signed_up.app.config["JWT_DECODE_LEEWAY"] == 0
 
 
 # --- bad refresh tokens -------------------------------------------------------------
@@ -402,9 +347,12 @@ BAD_REFRESH: list[tuple[str, Callable[[Login], str], str]] = [
     ids=[case[0] for case in BAD_REFRESH],
 )
 def test_refresh_token_refuses_a_bad_token_without_echoing_it(
-    client: FlaskClient, ada: Login, make_token: Callable[[Login], str], message: str
+    client: FlaskClient,
+    ada_signed_up: Login,
+    make_token: Callable[[Login], str],
+    message: str,
 ) -> None:
-    token = make_token(ada)
+    token = make_token(ada_signed_up)
 
     response = client.post(
         "/graphql", json={"query": REFRESH, "variables": {"token": token}}
@@ -449,12 +397,12 @@ def refresh_at_once(app: Flask, token: str, count: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_two_concurrent_refreshes_of_one_token_let_exactly_one_through(
-    app: Flask, ada: Login, round_: int
+    app: Flask, ada_signed_up: Login, round_: int
 ) -> None:
     """The retiring UPDATE ... WHERE used_at IS NULL is atomic, so the second
     request sees the token as already used: INVALID_TOKEN, and (as for any
     reuse) the login is revoked. Three rounds, as a race is not always run."""
-    results = refresh_at_once(app, ada.refresh, 2)
+    results = refresh_at_once(app, ada_signed_up.refresh, 2)
 
     payloads = sorted(
         (body["data"]["refreshToken"] for body in results),
@@ -472,7 +420,7 @@ def test_two_concurrent_refreshes_of_one_token_let_exactly_one_through(
     )
     with app.app_context():
         records = db.session.scalars(select(RefreshToken)).all()
-        session = db.session.get_one(AuthSession, ada.session_id)
+        session = db.session.get_one(AuthSession, ada_signed_up.session_id)
         assert sorted(record.used_at is None for record in records) == [False, True]
         assert session.revoked_at is not None
 
@@ -529,16 +477,16 @@ def stored(app: Flask) -> tuple[set[str], set[str]]:
 
 
 def test_signing_in_deletes_the_users_expired_records_and_no_one_elses(
-    app: Flask, ada: Login
+    app: Flask, ada_signed_up: Login
 ) -> None:
-    ada_live = sign_in(ada)
-    bob = sign_up(app, ada.gql, "bob@example.com")
+    ada_live = sign_in(ada_signed_up)
+    bob = sign_up(app, ada_signed_up.gql, "bob@example.com")
     bob_live = sign_in(bob)
-    expire(app, ada, bob)
+    expire(app, ada_signed_up, bob)
     spent_token(app, ada_live)
     bob_spent = spent_token(app, bob_live)
 
-    ada_new = sign_in(ada)
+    ada_new = sign_in(ada_signed_up)
 
     kept = [ada_live, ada_new, bob, bob_live]
     assert stored(app) == (
@@ -548,38 +496,47 @@ def test_signing_in_deletes_the_users_expired_records_and_no_one_elses(
 
 
 def test_refreshing_deletes_the_users_expired_token_records(
-    app: Flask, ada: Login
+    app: Flask, ada_signed_up: Login
 ) -> None:
-    spent_token(app, ada)
-    bob = sign_up(app, ada.gql, "bob@example.com")
+    spent_token(app, ada_signed_up)
+    bob = sign_up(app, ada_signed_up.gql, "bob@example.com")
     bob_spent = spent_token(app, bob)
 
-    rotated = ada.gql.data(REFRESH, {"token": ada.refresh})["refreshToken"]
+    rotated = ada_signed_up.gql.data(REFRESH, {"token": ada_signed_up.refresh})[
+        "refreshToken"
+    ]
 
     assert stored(app) == (
-        {ada.session_id, bob.session_id},
-        {jti(ada), claims_of(rotated["refreshToken"])["jti"], jti(bob), bob_spent},
+        {ada_signed_up.session_id, bob.session_id},
+        {
+            jti(ada_signed_up),
+            claims_of(rotated["refreshToken"])["jti"],
+            jti(bob),
+            bob_spent,
+        },
     )
 
 
-def test_registering_prunes_nothing_of_anyone_else(app: Flask, ada: Login) -> None:
-    expire(app, ada)
-    ada_spent = spent_token(app, ada)
+def test_registering_prunes_nothing_of_anyone_else(
+    app: Flask, ada_signed_up: Login
+) -> None:
+    expire(app, ada_signed_up)
+    ada_spent = spent_token(app, ada_signed_up)
 
-    bob = sign_up(app, ada.gql, "bob@example.com")
+    bob = sign_up(app, ada_signed_up.gql, "bob@example.com")
 
     assert stored(app) == (
-        {ada.session_id, bob.session_id},
-        {jti(ada), ada_spent, jti(bob)},
+        {ada_signed_up.session_id, bob.session_id},
+        {jti(ada_signed_up), ada_spent, jti(bob)},
     )
 
 
 def test_prune_tokens_command_deletes_every_expired_record(
-    app: Flask, ada: Login
+    app: Flask, ada_signed_up: Login
 ) -> None:
-    ada_live = sign_in(ada)
-    bob = sign_up(app, ada.gql, "bob@example.com")
-    expire(app, ada, bob)
+    ada_live = sign_in(ada_signed_up)
+    bob = sign_up(app, ada_signed_up.gql, "bob@example.com")
+    expire(app, ada_signed_up, bob)
     spent_token(app, ada_live)
 
     result = app.test_cli_runner().invoke(args=["prune-tokens"])
@@ -598,96 +555,17 @@ def test_prune_tokens_command_deletes_every_expired_record(
 
 # --- revocation seen by another process -----------------------------------------------
 
-WORKER = """
-import json, sys
-from app import create_app
-
-client = create_app("testing", {"SQLALCHEMY_DATABASE_URI": sys.argv[1]}).test_client()
-answers = open(int(sys.argv[2]), "w", encoding="utf-8")
-print("ready", file=answers, flush=True)
-for line in sys.stdin:
-    request = json.loads(line)
-    token = request["token"]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = client.post("/graphql", json=request["operation"], headers=headers)
-    answer = [response.status_code, response.get_json()]
-    print(json.dumps(answer), file=answers, flush=True)
-"""
-
-
-class Worker:
-    """Another Python process serving the app on the same database, asked
-    one operation at a time on its stdin (tokens never go on a command line)
-    and answering on a pipe of its own (its stdout is the app's log)."""
-
-    TIMEOUT = 30.0
-
-    def __init__(self, database: str) -> None:
-        read_end, write_end = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", WORKER, database, str(write_end)],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                pass_fds=(write_end,),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                text=True,
-            )
-        finally:
-            os.close(write_end)
-        self.answers = os.fdopen(read_end, encoding="utf-8")
-        assert self._read_line() == "ready"
-
-    def _read_line(self) -> str:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.answers, selectors.EVENT_READ)
-            if not selector.select(timeout=self.TIMEOUT):
-                raise TimeoutError("the worker process did not answer")
-        return self.answers.readline().strip()
-
-    def ask(
-        self, query: str, variables: dict[str, Any] | None = None, token: str = ""
-    ) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        request = {
-            "operation": {"query": query, "variables": variables},
-            "token": token,
-        }
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        status, body = json.loads(self._read_line())
-        assert status == 200
-        result: dict[str, Any] = body
-        return result
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=self.TIMEOUT)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self.answers.close()
-
-
-@pytest.fixture
-def worker(app: Flask, database: str) -> Iterator[Worker]:
-    worker = Worker(database)
-    yield worker
-    worker.close()
-
 
 def test_a_token_revoked_here_is_refused_by_another_process(
-    ada: Login, worker: Worker
+    ada_signed_up: Login, worker: Worker
 ) -> None:
-    assert worker.ask(ME, token=ada.access) == {"data": {"me": {"email": ada.email}}}
+    assert worker.ask(ME, token=ada_signed_up.access) == {
+        "data": {"me": {"email": ada_signed_up.email}}
+    }
 
-    revoke(ada)
+    revoke(ada_signed_up)
 
-    assert worker.ask(ME, token=ada.access) == {
+    assert worker.ask(ME, token=ada_signed_up.access) == {
         "data": {"me": None},
         "errors": [
             {
@@ -698,20 +576,22 @@ def test_a_token_revoked_here_is_refused_by_another_process(
             }
         ],
     }
-    assert worker.ask(REFRESH, {"token": ada.refresh}) == refused_refresh(
+    assert worker.ask(REFRESH, {"token": ada_signed_up.refresh}) == refused_refresh(
         "The refresh token has been revoked."
     )
 
 
 def test_a_refresh_token_retired_there_is_refused_here(
-    ada: Login, worker: Worker
+    ada_signed_up: Login, worker: Worker
 ) -> None:
-    rotated = worker.ask(REFRESH, {"token": ada.refresh})["data"]["refreshToken"]
+    rotated = worker.ask(REFRESH, {"token": ada_signed_up.refresh})["data"][
+        "refreshToken"
+    ]
     assert rotated["userErrors"] == []
 
-    assert ada.gql(REFRESH, {"token": ada.refresh}) == refused_refresh(
-        "The refresh token was already used; sign in again."
-    )
+    assert ada_signed_up.gql(
+        REFRESH, {"token": ada_signed_up.refresh}
+    ) == refused_refresh("The refresh token was already used; sign in again.")
     assert worker.ask(ME, token=rotated["accessToken"])["errors"][0]["message"] == (
         REVOKED
     )

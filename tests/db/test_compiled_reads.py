@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import Select, bindparam, event, func, literal, select
 from sqlalchemy.exc import DBAPIError
 
 from app.db.compiled_reads import CompiledRead, compiled
 from app.extensions import db
-from app.models import Contact, User
-
-BORN = date(1815, 12, 10)
-CREATED = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        user = User(email="ada@example.com", email_key="ada@example.com")
-        user.password_hash = "unused"
-        db.session.add(user)
-        db.session.flush()
-        for first, favorite in [("Ada", True), ("Grace", False), ("Hedy", True)]:
-            contact = Contact(user_id=user.id, first_name=first, favorite=favorite)
-            contact.birthday = BORN
-            contact.created_at = contact.updated_at = CREATED
-            db.session.add(contact)
-        db.session.commit()
-        yield
-
+from app.models import Contact
+from tests.support.compiled_reads import BORN, CREATED
 
 CONTACTS = (
     select(
@@ -73,7 +52,7 @@ def compiled_rows(
     ],
 )
 def test_rows_and_their_types_are_those_core_reads(
-    app_context: None, values: dict[str, Any], names: list[str]
+    three_contacts: None, values: dict[str, Any], names: list[str]
 ) -> None:
     # An aware time in another zone: the type's own bind conversion makes it
     # UTC (and naive on SQLite) for the comparison.
@@ -90,13 +69,13 @@ def test_rows_and_their_types_are_those_core_reads(
     assert all(type(row[2]) is bool and row[3].tzinfo is UTC for row in rows)
 
 
-def test_a_bound_time_is_converted_as_core_converts_it(app_context: None) -> None:
+def test_a_bound_time_is_converted_as_core_converts_it(three_contacts: None) -> None:
     after_creation = {"favorite": True, "limit": 5, "since": CREATED + timedelta(1)}
 
     assert compiled_rows(CONTACTS, after_creation) == []
 
 
-def test_a_statement_is_compiled_once_per_dialect(app_context: None) -> None:
+def test_a_statement_is_compiled_once_per_dialect(three_contacts: None) -> None:
     dialect = db.session.connection().dialect
 
     assert compiled(CONTACTS, dialect) is compiled(CONTACTS, dialect)
@@ -109,7 +88,7 @@ VALUES = {"favorite": True, "limit": 5, "since": CREATED - timedelta(seconds=1)}
 
 
 def test_a_failing_read_raises_as_the_engine_raises_and_hides_its_parameters(
-    app_context: None,
+    three_contacts: None,
 ) -> None:
     failing = select(func.no_such_function(bindparam("name")))
     connection = db.session.connection()
@@ -124,7 +103,7 @@ def test_a_failing_read_raises_as_the_engine_raises_and_hides_its_parameters(
     assert compiled_rows(CONTACTS, VALUES) == core_rows(CONTACTS, VALUES)
 
 
-def test_each_read_is_one_statement_to_the_engine_events(app_context: None) -> None:
+def test_each_read_is_one_statement_to_the_engine_events(three_contacts: None) -> None:
     seen: list[str] = []
 
     def record(*args: Any) -> None:

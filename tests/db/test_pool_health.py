@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-import pytest
-from sqlalchemy import Engine, create_engine, event, text
-
-from app.db.pool_health import drop_dead_connections
-
-
-@pytest.fixture
-def engine(postgres_database: str) -> Iterator[Engine]:
-    engine = create_engine(postgres_database, pool_size=1, max_overflow=0)
-    drop_dead_connections(engine)
-    yield engine
-    engine.dispose()
+from sqlalchemy import Engine, event, text
 
 
 def backend_pid(engine: Engine) -> int:

@@ -3,11 +3,10 @@ reads first, and give it back when the operation ends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from flask import Flask
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, text
 
 from app.db.reads import read_connection, reading_a_query
 from app.extensions import db
@@ -22,24 +21,6 @@ def directly() -> Connection:
     connection = read_connection()
     connection.execute(text("SELECT 1"))
     return connection
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def checkouts(app_context: None) -> Iterator[list[object]]:
-    taken: list[object] = []
-
-    def record(dbapi_connection: object, *_: object) -> None:
-        taken.append(dbapi_connection)
-
-    event.listen(db.engine, "checkout", record)
-    yield taken
-    event.remove(db.engine, "checkout", record)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,27 +20,9 @@ from app import create_app
 from app.extensions import db
 from app.models import AuthSession, User
 from tests.helpers import DEFAULT_PASSWORD, GraphQL
+from tests.operations import LOGIN_AS_AUTH_PAYLOAD
+from tests.support.auth_api import Login, refresh, register
 
-AUTH_FIELDS = """
-    user { email name }
-    accessToken refreshToken expiresIn
-    userErrors { field message code }
-"""
-REGISTER = f"""
-mutation Register($input: RegisterInput!) {{
-  register(input: $input) {{ {AUTH_FIELDS} }}
-}}
-"""
-LOGIN = f"""
-mutation Login($input: LoginInput!) {{
-  login(input: $input) {{ {AUTH_FIELDS} }}
-}}
-"""
-REFRESH = f"""
-mutation Refresh($refreshToken: String!) {{
-  refreshToken(refreshToken: $refreshToken) {{ {AUTH_FIELDS} }}
-}}
-"""
 LOGOUT = """
 mutation Logout($refreshToken: String) {
   logout(refreshToken: $refreshToken) { ok userErrors { field message code } }
@@ -104,24 +85,9 @@ def signed_in(email: str, name: str | None = None) -> dict[str, Any]:
     return {"user": {"email": email, "name": name}, "expiresIn": 900, "userErrors": []}
 
 
-def register(
-    gql: GraphQL, email: str, password: str = DEFAULT_PASSWORD, **more: Any
-) -> dict[str, Any]:
-    variables = {"input": {"email": email, "password": password, **more}}
-    payload: dict[str, Any] = gql.data(REGISTER, variables)["register"]
-    return payload
-
-
 def login(gql: GraphQL, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, Any]:
     variables = {"input": {"email": email, "password": password}}
-    payload: dict[str, Any] = gql.data(LOGIN, variables)["login"]
-    return payload
-
-
-def refresh(gql: GraphQL, refresh_token: str) -> dict[str, Any]:
-    payload: dict[str, Any] = gql.data(REFRESH, {"refreshToken": refresh_token})[
-        "refreshToken"
-    ]
+    payload: dict[str, Any] = gql.data(LOGIN_AS_AUTH_PAYLOAD, variables)["login"]
     return payload
 
 
@@ -188,25 +154,6 @@ def unsigned(token: str) -> str:
 def count(app: Flask, model: type[db.Model]) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-@dataclass
-class Login:
-    """One signed-in login, and what a test needs to spoil its tokens."""
-
-    app: Flask
-    gql: GraphQL
-    email: str
-    access: str
-    refresh: str
-
-
-@pytest.fixture
-def ada(app: Flask, gql: GraphQL) -> Login:
-    payload = register(gql, "ada@example.com", name="Ada")
-    return Login(
-        app, gql, "ada@example.com", payload["accessToken"], payload["refreshToken"]
-    )
 
 
 def second_login(gql: GraphQL, login_: Login) -> Login:
@@ -862,16 +809,6 @@ def test_logging_out_one_login_leaves_the_others_working(
 
 
 # --- across app instances ------------------------------------------------------
-
-
-@pytest.fixture
-def other_app(database: str, app: Flask) -> Iterator[Flask]:
-    """A second app on the same database, like another worker or a restart."""
-    other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database})
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_revocation_holds_on_another_app_instance(ada: Login, other_app: Flask) -> None:

@@ -500,22 +500,13 @@ def test_search_finds_a_contact_by_nickname_case_insensitively(
 # --- updateContact ----------------------------------------------------------
 
 
-@pytest.fixture
-def token(accounts: Accounts) -> str:
-    return accounts.token()
-
-
-@pytest.fixture
-def ada(gql: GraphQL, token: str) -> dict[str, Any]:
-    """The viewer's contact created from FULL_INPUT."""
-    return create_contact(gql, token, FULL_INPUT)
-
-
 def test_update_changes_only_the_given_fields(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
     updated = update_contact(
-        gql, token, {"id": ada["id"], "jobTitle": " Countess ", "favorite": True}
+        gql,
+        token,
+        {"id": ada_contact["id"], "jobTitle": " Countess ", "favorite": True},
     )
 
     assert without_times(updated) == {
@@ -524,14 +515,14 @@ def test_update_changes_only_the_given_fields(
         "favorite": True,
         "version": 2,
     }
-    assert updated["id"] == ada["id"]
-    assert updated["createdAt"] == ada["createdAt"]
-    assert parse_time(updated["updatedAt"]) > parse_time(ada["updatedAt"])
-    assert fetch(gql, token, ada["id"]) == updated
+    assert updated["id"] == ada_contact["id"]
+    assert updated["createdAt"] == ada_contact["createdAt"]
+    assert parse_time(updated["updatedAt"]) > parse_time(ada_contact["updatedAt"])
+    assert fetch(gql, token, ada_contact["id"]) == updated
 
 
 def test_update_with_null_clears_fields_and_lists(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
     cleared = {
         name: None
@@ -548,7 +539,7 @@ def test_update_with_null_clears_fields_and_lists(
         )
     }
 
-    updated = update_contact(gql, token, {"id": ada["id"], **cleared})
+    updated = update_contact(gql, token, {"id": ada_contact["id"], **cleared})
 
     assert without_times(updated) == {
         **FULL_CONTACT,
@@ -563,13 +554,13 @@ def test_update_with_null_clears_fields_and_lists(
 
 
 def test_update_with_a_list_replaces_the_whole_list(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
     updated = update_contact(
         gql,
         token,
         {
-            "id": ada["id"],
+            "id": ada_contact["id"],
             "emails": [{"value": "countess@Lovelace.ORG"}],
             "phones": [],
             "addresses": [{"city": "Paris", "country": "fr"}],
@@ -627,16 +618,16 @@ def test_update_favorite_null_means_false(gql: GraphQL, token: str) -> None:
     ],
 )
 def test_update_that_changes_nothing_keeps_version_and_updated_at(
-    gql: GraphQL, token: str, ada: dict[str, Any], same: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], same: dict[str, Any]
 ) -> None:
-    updated = update_contact(gql, token, {"id": ada["id"], **same})
+    updated = update_contact(gql, token, {"id": ada_contact["id"], **same})
 
-    assert updated == ada
-    assert fetch(gql, token, ada["id"]) == ada
+    assert updated == ada_contact
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
 
 
 def test_every_real_change_bumps_the_version_once(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
     changes: list[dict[str, Any]] = [
         {"notes": "Changed."},
@@ -646,43 +637,48 @@ def test_every_real_change_bumps_the_version_once(
         {"tags": ["Friends"]},
         {"birthday": "1815-12-11"},
     ]
-    last = ada
+    last = ada_contact
     for version, change in enumerate(changes, start=2):
-        updated = update_contact(gql, token, {"id": ada["id"], **change})
+        updated = update_contact(gql, token, {"id": ada_contact["id"], **change})
         assert updated["version"] == version
         assert parse_time(updated["updatedAt"]) > parse_time(last["updatedAt"])
         last = updated
 
 
 def test_update_with_the_current_expected_version_succeeds(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
     updated = update_contact(
-        gql, token, {"id": ada["id"], "expectedVersion": 1, "notes": "v2"}
+        gql, token, {"id": ada_contact["id"], "expectedVersion": 1, "notes": "v2"}
     )
     assert (updated["notes"], updated["version"]) == ("v2", 2)
 
     updated = update_contact(
-        gql, token, {"id": ada["id"], "expectedVersion": 2, "notes": "v3"}
+        gql, token, {"id": ada_contact["id"], "expectedVersion": 2, "notes": "v3"}
     )
     assert (updated["notes"], updated["version"]) == ("v3", 3)
 
 
 def test_update_with_a_stale_expected_version_is_a_conflict_and_changes_nothing(
-    gql: GraphQL, token: str, ada: dict[str, Any], app: Flask
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], app: Flask
 ) -> None:
-    current = update_contact(gql, token, {"id": ada["id"], "notes": "v2"})
+    current = update_contact(gql, token, {"id": ada_contact["id"], "notes": "v2"})
     rows = stored_rows(app)
 
     payload = update(
         gql,
         token,
-        {"id": ada["id"], "expectedVersion": 1, "notes": "lost", "tags": ["new"]},
+        {
+            "id": ada_contact["id"],
+            "expectedVersion": 1,
+            "notes": "lost",
+            "tags": ["new"],
+        },
     )
 
     assert errors_of(payload) == [(["input", "expectedVersion"], "CONFLICT")]
     assert payload["contact"] is None
-    assert fetch(gql, token, ada["id"]) == current
+    assert fetch(gql, token, ada_contact["id"]) == current
     assert stored_rows(app) == rows
 
 
@@ -710,7 +706,7 @@ def test_update_leaving_no_identifying_field_is_required(
 
 
 def test_update_with_invalid_input_reports_every_problem_and_changes_nothing(
-    gql: GraphQL, token: str, ada: dict[str, Any], app: Flask
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], app: Flask
 ) -> None:
     rows = stored_rows(app)
 
@@ -718,7 +714,7 @@ def test_update_with_invalid_input_reports_every_problem_and_changes_nothing(
         gql,
         token,
         {
-            "id": ada["id"],
+            "id": ada_contact["id"],
             "firstName": "Augusta",
             "lastName": "x" * 101,
             "emails": [{"value": "ok@example.com"}, {"value": "@"}],
@@ -731,7 +727,7 @@ def test_update_with_invalid_input_reports_every_problem_and_changes_nothing(
         (["input", "emails", "1", "value"], "INVALID"),
     ]
     assert payload["contact"] is None
-    assert fetch(gql, token, ada["id"]) == ada
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
     assert stored_rows(app) == rows
 
 
@@ -741,20 +737,25 @@ def test_update_with_invalid_input_reports_every_problem_and_changes_nothing(
     ids=["no-such-contact", "tag-id", "user-id"],
 )
 def test_update_of_a_missing_contact_is_not_found(
-    gql: GraphQL, token: str, ada: dict[str, Any], missing_id: str
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], missing_id: str
 ) -> None:
     payload = update(gql, token, {"id": missing_id, "notes": "x"})
 
     assert errors_of(payload) == [(["input", "id"], "NOT_FOUND")]
     assert payload["contact"] is None
-    assert fetch(gql, token, ada["id"]) == ada
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
 
 
 # --- deleteContact ----------------------------------------------------------
 
 
-def test_delete_contact_removes_it_with_its_emails_phones_addresses_and_tags(
-    gql: GraphQL, token: str, ada: dict[str, Any], app: Flask
+PURGE = """
+mutation Purge($id: ID!) { purgeContact(id: $id) { deletedId userErrors { code } } }
+"""
+
+
+def test_delete_contact_moves_it_to_the_trash_and_purge_removes_it_whole(
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], app: Flask
 ) -> None:
     kept = create_contact(
         gql,
@@ -768,14 +769,27 @@ def test_delete_contact_removes_it_with_its_emails_phones_addresses_and_tags(
         },
     )
 
-    payload = delete(gql, token, ada["id"])
+    payload = delete(gql, token, ada_contact["id"])
 
-    assert payload == {"deletedId": ada["id"], "userErrors": []}
-    assert fetch(gql, token, ada["id"]) is None
+    assert payload == {"deletedId": ada_contact["id"], "userErrors": []}
+    assert fetch(gql, token, ada_contact["id"]) is None
     assert fetch(gql, token, kept["id"]) == {
         **kept,
         "tags": [{"name": "Friends", "contactCount": 1}],
     }
+    in_the_trash = {  # Ada kept whole, for a restore
+        "contacts": 2,
+        "contact_emails": 3,
+        "contact_phones": 3,
+        "contact_addresses": 2,
+        "tags": 2,
+        "contact_tags": 3,
+    }
+    assert stored_rows(app) == in_the_trash
+
+    purged = gql.data(PURGE, {"id": ada_contact["id"]}, token)["purgeContact"]
+
+    assert purged == {"deletedId": ada_contact["id"], "userErrors": []}
     assert stored_rows(app) == {
         "contacts": 1,
         "contact_emails": 1,
@@ -792,32 +806,32 @@ def test_delete_contact_removes_it_with_its_emails_phones_addresses_and_tags(
     ids=["no-such-contact", "tag-id"],
 )
 def test_delete_of_a_missing_contact_is_not_found(
-    gql: GraphQL, token: str, ada: dict[str, Any], missing_id: str
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], missing_id: str
 ) -> None:
     payload = delete(gql, token, missing_id)
 
     assert errors_of(payload) == [(["id"], "NOT_FOUND")]
     assert payload["deletedId"] is None
-    assert fetch(gql, token, ada["id"]) == ada
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
 
 
 def test_delete_twice_is_not_found_the_second_time(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
-    assert delete(gql, token, ada["id"])["userErrors"] == []
+    assert delete(gql, token, ada_contact["id"])["userErrors"] == []
 
-    payload = delete(gql, token, ada["id"])
+    payload = delete(gql, token, ada_contact["id"])
 
     assert errors_of(payload) == [(["id"], "NOT_FOUND")]
     assert payload["deletedId"] is None
 
 
 def test_update_of_a_deleted_contact_is_not_found(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
-    delete(gql, token, ada["id"])
+    delete(gql, token, ada_contact["id"])
 
-    payload = update(gql, token, {"id": ada["id"], "notes": "x"})
+    payload = update(gql, token, {"id": ada_contact["id"], "notes": "x"})
 
     assert errors_of(payload) == [(["input", "id"], "NOT_FOUND")]
 
@@ -826,9 +840,9 @@ def test_update_of_a_deleted_contact_is_not_found(
 
 
 def test_contact_returns_the_viewers_contact(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
-    assert fetch(gql, token, ada["id"]) == ada
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
 
 
 @pytest.mark.parametrize(
@@ -843,7 +857,7 @@ def test_contact_returns_the_viewers_contact(
     ids=["missing", "beyond-32-bit", "huge", "tag-id", "user-id"],
 )
 def test_contact_is_null_for_a_missing_id_or_one_of_another_type(
-    gql: GraphQL, token: str, ada: dict[str, Any], other_id: str
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], other_id: str
 ) -> None:
     assert fetch(gql, token, other_id) is None
 
@@ -872,7 +886,7 @@ MALFORMED_IDS = [
 def test_a_malformed_id_is_bad_user_input(
     gql: GraphQL,
     token: str,
-    ada: dict[str, Any],
+    ada_contact: dict[str, Any],
     app: Flask,
     operation: str,
     variables: Any,
@@ -881,16 +895,16 @@ def test_a_malformed_id_is_bad_user_input(
     rows = stored_rows(app)
 
     assert gql.error_codes(operation, variables(bad_id), token) == ["BAD_USER_INPUT"]
-    assert fetch(gql, token, ada["id"]) == ada
+    assert fetch(gql, token, ada_contact["id"]) == ada_contact
     assert stored_rows(app) == rows
 
 
 def test_node_returns_the_viewers_contact(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
-    assert node(gql, token, ada["id"]) == {
+    assert node(gql, token, ada_contact["id"]) == {
         "__typename": "Contact",
-        "id": ada["id"],
+        "id": ada_contact["id"],
         "displayName": "Ada Lovelace",
         "version": 1,
     }
@@ -922,17 +936,18 @@ def test_node_returns_the_viewer_as_user_and_not_another_user(
     ids=["contact", "tag", "user", "huge-tag"],
 )
 def test_node_is_null_for_a_missing_object(
-    gql: GraphQL, token: str, ada: dict[str, Any], missing_id: str
+    gql: GraphQL, token: str, ada_contact: dict[str, Any], missing_id: str
 ) -> None:
     assert node(gql, token, missing_id) is None
 
 
 def test_ids_are_opaque_and_stable(
-    gql: GraphQL, token: str, ada: dict[str, Any]
+    gql: GraphQL, token: str, ada_contact: dict[str, Any]
 ) -> None:
-    pk = decode_id(ada["id"]).removeprefix("Contact:")
+    pk = decode_id(ada_contact["id"]).removeprefix("Contact:")
 
-    assert ada["id"] == global_id("Contact", pk)
+    assert ada_contact["id"] == global_id("Contact", pk)
     assert (
-        update_contact(gql, token, {"id": ada["id"], "notes": "x"})["id"] == ada["id"]
+        update_contact(gql, token, {"id": ada_contact["id"], "notes": "x"})["id"]
+        == ada_contact["id"]
     )

@@ -15,14 +15,12 @@ whose resolvers return odd values on purpose.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import graphql
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from graphql import (
     ArgumentNode,
     BooleanValueNode,
@@ -46,116 +44,21 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 
 from app import create_app
-from app.config import GRAPHQL_EXECUTORS, TestingConfig
-from app.extensions import db
+from app.config import TestingConfig
 from graphql_fastpath import FastExecutor
-from tests.helpers import Accounts
+from tests.support.differential import CONTACTS, Executors
 from tests.support.fuzzing import (
     BASE_SETTINGS,
     date_values,
     datetime_values,
     fewer_arguments,
-    fresh_token,
     int_values,
-    seed_user,
-    user_id,
 )
 
 EXAMPLES = 200  # on each database: about 5 s each
-EMAIL = "differential@example.com"
-# The same id on both requests, so that masked errors read alike.
-REQUEST_ID = "differential-test"
-CONTACTS: list[dict[str, Any]] = [
-    {
-        "firstName": "Ada",
-        "lastName": "Lovelace",
-        "company": "Analytical Engines",
-        "jobTitle": "Programmer",
-        "birthday": "1815-12-10",
-        "notes": "First program",
-        "favorite": True,
-        "emails": [
-            {"value": "ada@example.com", "label": "home", "primary": True},
-            {"value": "ada@engines.example"},
-        ],
-        "phones": [{"value": "+442079460000", "label": "work"}],
-        "addresses": [
-            {"street": "12 St James's Square", "city": "London", "country": "GB"},
-            {"label": "summer", "city": "Ockham"},
-        ],
-        "tags": ["Friends", "Work"],
-    },
-    {"firstName": "Grace", "lastName": "Hopper", "tags": ["Work"]},
-    {"company": "Nameless Ltd", "phones": [{"value": "+16502530000"}]},
-    {"emails": [{"value": "only-email@example.com", "primary": True}]},
-    {
-        "lastName": "Turing",
-        "favorite": True,
-        "addresses": [{"country": "GB"}],
-        "tags": ["Family"],
-    },
-]
 
 
 # --- two apps on one database -----------------------------------------------------
-
-
-@dataclass
-class Executors:
-    """One client per executor, all on the same database and viewer."""
-
-    clients: dict[str, FlaskClient]
-    token: str
-    ids: list[str]
-    cursors: list[str]
-
-    def check(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        signed_in: bool = True,
-    ) -> dict[str, Any]:
-        """The response body, after checking that both executors sent it."""
-        headers = {"X-Request-ID": REQUEST_ID}
-        if signed_in:
-            headers["Authorization"] = f"Bearer {self.token}"
-        responses = {
-            name: client.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers=headers,
-            )
-            for name, client in self.clients.items()
-        }
-        fast, stock = responses["fast"], responses["stock"]
-        assert fast.get_json() == stock.get_json(), query
-        assert fast.get_data() == stock.get_data(), query
-        assert fast.status_code == stock.status_code
-        body: dict[str, Any] = stock.get_json()
-        return body
-
-
-@pytest.fixture
-def executors(app: Flask, accounts: Accounts) -> Iterator[Executors]:
-    ids, cursors = seed_user(accounts, EMAIL, CONTACTS)
-    token = fresh_token(app, user_id(app, EMAIL))
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    apps = {
-        name: create_app(
-            "testing", {"SQLALCHEMY_DATABASE_URI": url, "GRAPHQL_EXECUTOR": name}
-        )
-        for name in GRAPHQL_EXECUTORS
-    }
-    yield Executors(
-        {name: other.test_client() for name, other in apps.items()},
-        token,
-        ids,
-        cursors,
-    )
-    for other in apps.values():
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_each_app_runs_the_executor_it_is_configured_with(

@@ -7,13 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Accounts, GraphQL
+from tests.helpers import Accounts, GraphQL, create_contact
 
-CREATE = """
-mutation Create($input: CreateContactInput!) {
-  createContact(input: $input) { contact { id updatedAt } userErrors { field code } }
-}
-"""
 UPDATE = """
 mutation Update($input: UpdateContactInput!) {
   updateContact(input: $input) { contact { id updatedAt } userErrors { field code } }
@@ -29,58 +24,6 @@ query Contacts($filter: ContactFilter, $first: Int, $after: String) {
 }
 """
 
-# label -> createContact input. Their default (LAST_NAME) order is:
-# cotton, hamilton, hopper, lovelace, turing.
-PEOPLE: dict[str, dict[str, Any]] = {
-    "lovelace": {
-        "firstName": "Ada",
-        "lastName": "Lovelace",
-        "company": "Analytical Engines",
-        "emails": [{"value": "ada@example.com"}],
-        "phones": [{"value": "+1 650-253-0000"}],
-        "tags": ["Work"],
-        "favorite": True,
-    },
-    "hopper": {
-        "firstName": "Grace",
-        "lastName": "Hopper",
-        "company": "US Navy",
-        "emails": [{"value": "grace.hopper@navy.example"}],
-        "phones": [{"value": "+44 20 7946 0958"}],
-        "tags": ["work", "Navy"],
-    },
-    "turing": {
-        "firstName": "Alan",
-        "lastName": "Turing",
-        "emails": [{"value": "alan_turing@example.org"}],
-        "notes": "Has 100% of the notes, which search ignores.",
-        "favorite": True,
-    },
-    "cotton": {"company": "100% Cotton", "tags": ["Shops"]},
-    "hamilton": {
-        "firstName": "Margaret",
-        "lastName": "Hamilton",
-        "company": "MIT",
-        "phones": [{"value": "+33 1 42 68 53 00"}],
-        "favorite": False,
-    },
-}
-
-
-def create_contact(gql: GraphQL, token: str, fields: dict[str, Any]) -> dict[str, Any]:
-    payload = gql.data(CREATE, {"input": fields}, token)["createContact"]
-    assert payload["userErrors"] == []
-    contact: dict[str, Any] = payload["contact"]
-    return contact
-
-
-def create_people(gql: GraphQL, token: str) -> dict[str, str]:
-    """PEOPLE for the viewer; label by contact id."""
-    return {
-        create_contact(gql, token, fields)["id"]: label
-        for label, fields in PEOPLE.items()
-    }
-
 
 def matching(
     gql: GraphQL, token: str, labels: dict[str, str], filter: dict[str, Any]
@@ -90,15 +33,6 @@ def matching(
     found = [labels[edge["node"]["id"]] for edge in connection["edges"]]
     assert connection["totalCount"] == len(found)
     return found
-
-
-@pytest.fixture
-def viewer(gql: GraphQL, accounts: Accounts) -> tuple[str, dict[str, str]]:
-    """A user with PEOPLE, beside another user with the same contacts."""
-    token = accounts.token()
-    labels = create_people(gql, token)
-    create_people(gql, accounts.token())
-    return token, labels
 
 
 @pytest.mark.parametrize(
@@ -134,11 +68,11 @@ def viewer(gql: GraphQL, accounts: Accounts) -> tuple[str, dict[str, str]]:
 )
 def test_search_matches_names_company_emails_and_phones(
     gql: GraphQL,
-    viewer: tuple[str, dict[str, str]],
+    people_viewer: tuple[str, dict[str, str]],
     search: str,
     expected: list[str],
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
 
     assert matching(gql, token, labels, {"search": search}) == expected
 
@@ -175,9 +109,9 @@ def test_filter_outside_the_rules_is_bad_user_input(
 
 
 def test_search_of_200_characters_is_allowed(
-    gql: GraphQL, viewer: tuple[str, dict[str, str]]
+    gql: GraphQL, people_viewer: tuple[str, dict[str, str]]
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
 
     assert matching(gql, token, labels, {"search": "a" * 200}) == []
 
@@ -196,11 +130,11 @@ def test_search_of_200_characters_is_allowed(
 def test_tag_filter_ignores_case(
     gql: GraphQL,
     accounts: Accounts,
-    viewer: tuple[str, dict[str, str]],
+    people_viewer: tuple[str, dict[str, str]],
     tag: str,
     expected: list[str],
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
     create_contact(gql, accounts.token(), {"firstName": "Eve", "tags": ["Secret"]})
 
     assert matching(gql, token, labels, {"tag": tag}) == expected
@@ -216,11 +150,11 @@ def test_tag_filter_ignores_case(
 )
 def test_favorite_filter(
     gql: GraphQL,
-    viewer: tuple[str, dict[str, str]],
+    people_viewer: tuple[str, dict[str, str]],
     favorite: bool | None,
     expected: list[str],
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
 
     assert matching(gql, token, labels, {"favorite": favorite}) == expected
 
@@ -253,9 +187,9 @@ def test_updated_since_includes_changes_at_or_after_the_instant(
 
 
 def test_updated_since_in_the_future_matches_nothing(
-    gql: GraphQL, viewer: tuple[str, dict[str, str]]
+    gql: GraphQL, people_viewer: tuple[str, dict[str, str]]
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
 
     found = matching(gql, token, labels, {"updatedSince": "2999-01-01T00:00:00Z"})
 
@@ -283,19 +217,19 @@ def test_updated_since_in_the_future_matches_nothing(
 )
 def test_filters_combine_with_and(
     gql: GraphQL,
-    viewer: tuple[str, dict[str, str]],
+    people_viewer: tuple[str, dict[str, str]],
     filter: dict[str, Any],
     expected: list[str],
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
 
     assert matching(gql, token, labels, filter) == expected
 
 
 def test_total_count_counts_every_filtered_match_across_pages(
-    gql: GraphQL, viewer: tuple[str, dict[str, str]]
+    gql: GraphQL, people_viewer: tuple[str, dict[str, str]]
 ) -> None:
-    token, labels = viewer
+    token, labels = people_viewer
     filter = {"search": "e"}
 
     first_page = gql.data(CONTACTS, {"filter": filter, "first": 2}, token)["contacts"]

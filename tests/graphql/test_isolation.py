@@ -3,13 +3,11 @@ user's behave exactly like missing ones, and stay as they were."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.helpers import (
-    Accounts,
     GraphQL,
     create_contact,
     delete,
@@ -19,61 +17,13 @@ from tests.helpers import (
     update,
     update_contact,
 )
-from tests.operations import CONTACT, CONTACT_FIELDS, CREATE, DELETE, NODE, UPDATE
-
-SNAPSHOT = f"""
-query Snapshot {{
-  me {{ id email name createdAt }}
-  contacts(first: 100) {{ totalCount nodes {{ {CONTACT_FIELDS} tags {{ id }} }} }}
-  tags {{ id name contactCount }}
-}}
-"""
-
-
-@dataclass(frozen=True)
-class Alice:
-    """The first user, with two tagged contacts."""
-
-    token: str
-    user_id: str
-    contact_id: str
-    tag_ids: list[str]
+from tests.operations import CONTACT, CREATE, DELETE, NODE, UPDATE
+from tests.support.isolation import SNAPSHOT, Alice
 
 
 def snapshot(gql: GraphQL, token: str) -> dict[str, Any]:
     """Everything the user can read."""
     return gql.data(SNAPSHOT, token=token)
-
-
-@pytest.fixture
-def alice(gql: GraphQL, accounts: Accounts) -> Alice:
-    registered = accounts.register("alice@example.com")
-    token = registered["accessToken"]
-    contact = create_contact(
-        gql,
-        token,
-        {
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "emails": [{"value": "ada@example.com"}],
-            "phones": [{"value": "+1 650-253-0000"}],
-            "addresses": [{"city": "London", "country": "GB"}],
-            "tags": ["Friends", "work"],
-        },
-    )
-    create_contact(gql, token, {"company": "ACME", "tags": ["Friends"]})
-    return Alice(
-        token=token,
-        user_id=registered["user"]["id"],
-        contact_id=contact["id"],
-        tag_ids=[tag["id"] for tag in gql.data(SNAPSHOT, token=token)["tags"]],
-    )
-
-
-@pytest.fixture
-def bob(accounts: Accounts) -> str:
-    """The second user's access token."""
-    return accounts.token("bob@example.com")
 
 
 def test_another_users_contact_is_null(gql: GraphQL, alice: Alice, bob: str) -> None:

@@ -15,23 +15,9 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Contact
 from app.schema.ids import pk_of
-from tests.helpers import Accounts, GraphQL
+from tests.helpers import Accounts, GraphQL, create
+from tests.operations import DELETE, UPDATE
 
-CREATE = """
-mutation Create($input: CreateContactInput!) {
-  createContact(input: $input) { contact { id } userErrors { field code } }
-}
-"""
-UPDATE = """
-mutation Update($input: UpdateContactInput!) {
-  updateContact(input: $input) { contact { id } userErrors { field code } }
-}
-"""
-DELETE = """
-mutation Delete($id: ID!) {
-  deleteContact(id: $id) { deletedId userErrors { field code } }
-}
-"""
 CONTACTS = """
 query Contacts(
   $first: Int, $after: String, $last: Int, $before: String,
@@ -54,7 +40,7 @@ SEVEN = ["Adams", "Baker", "Clark", "Davis", "Evans", "Fisher", "Green"]
 
 
 def create_contact(gql: GraphQL, token: str, **fields: Any) -> str:
-    payload = gql.data(CREATE, {"input": fields}, token)["createContact"]
+    payload = create(gql, token, fields)
     assert payload["userErrors"] == []
     contact_id: str = payload["contact"]["id"]
     return contact_id

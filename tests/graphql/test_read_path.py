@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,9 +14,9 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services import contacts
-from app.services.contact_input import AddressInput, EmailInput, PhoneInput
-from tests.helpers import Accounts, GraphQL, decode_id
+from app.services.contact_input import EmailInput, PhoneInput
+from tests.helpers import GraphQL
+from tests.support.read_path import Viewer
 
 EVERY_LIST = """
 query Page($first: Int!) {
@@ -79,45 +78,11 @@ def tables_read(app: Flask, sql: list[str] | None = None) -> Iterator[list[set[s
         event.remove(engine, "before_cursor_execute", record)
 
 
-@dataclass(frozen=True)
-class Viewer:
-    token: str
-    user_id: int
-    app: Flask
-
-    def add(self, fields: dict[str, Any]) -> None:
-        with self.app.app_context():
-            contacts.create_contact(self.user_id, fields)
-
-    def add_contacts(self, count: int) -> None:
-        """`count` contacts with two emails, a phone, an address and two tags."""
-        for number in range(count):
-            self.add(
-                {
-                    "last_name": f"Person {number:03}",
-                    "emails": [
-                        EmailInput(f"p{number}@example.com", "work", True),
-                        EmailInput(f"p{number}@example.org"),
-                    ],
-                    "phones": [PhoneInput(f"+1650253{number:04}")],
-                    "addresses": [AddressInput(city="Oslo", country="NO")],
-                    "tags": ["friends", f"group {number % 3}"],
-                },
-            )
-
-
-@pytest.fixture
-def viewer(app: Flask, accounts: Accounts) -> Viewer:
-    registered = accounts.register("reader@example.com")
-    user_id = int(decode_id(registered["user"]["id"]).split(":")[1])
-    return Viewer(registered["accessToken"], user_id, app)
-
-
 def test_statements_per_request_do_not_grow_with_the_page_size(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(100)
+    token = reader.token
+    reader.add_contacts(100)
 
     with tables_read(app) as small:
         five = gql.data(EVERY_LIST, {"first": 5}, token)["contacts"]
@@ -154,10 +119,10 @@ def test_statements_per_request_do_not_grow_with_the_page_size(
 
 
 def test_lists_not_selected_are_not_read(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(3)
+    token = reader.token
+    reader.add_contacts(3)
 
     with tables_read(app) as statements:
         page = gql.data(
@@ -174,10 +139,10 @@ def test_lists_not_selected_are_not_read(
 
 
 def test_only_the_selected_lists_are_read(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(2)
+    token = reader.token
+    reader.add_contacts(2)
 
     sql: list[str] = []
     with tables_read(app, sql) as statements:
@@ -214,13 +179,13 @@ def test_only_the_selected_lists_are_read(
 def test_a_page_reads_the_columns_of_the_selected_fields(
     app: Flask,
     gql: GraphQL,
-    viewer: Viewer,
+    reader: Viewer,
     selection: str,
     order: str,
     columns: set[str],
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(2)
+    token = reader.token
+    reader.add_contacts(2)
     query = (
         f"{{ contacts(first: 2, orderBy: {{field: {order}, direction: ASC}}) "
         f"{{ edges {{ cursor node {{ {selection} }} }} }} }}"
@@ -238,10 +203,10 @@ def test_a_page_reads_the_columns_of_the_selected_fields(
 
 
 def test_each_field_of_a_document_reads_its_own_lists_every_time(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(1)
+    token = reader.token
+    reader.add_contacts(1)
     query = """{
       a: contacts(first: 1) { edges { node { phones { value } } } }
       b: contacts(first: 1) { nodes { tags { name } } }
@@ -263,10 +228,10 @@ def test_each_field_of_a_document_reads_its_own_lists_every_time(
 
 
 def test_lists_selected_through_fragments_are_read(
-    gql: GraphQL, viewer: Viewer
+    gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(1)
+    token = reader.token
+    reader.add_contacts(1)
 
     page = gql.data(
         """
@@ -296,15 +261,15 @@ def test_lists_selected_through_fragments_are_read(
 
 
 def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    viewer.add({"emails": [EmailInput("zed@example.com"), EmailInput("a@example.com")]})
-    viewer.add({"phones": [PhoneInput("+4722334455")]})
-    viewer.add({"company": "ACME", "phones": [PhoneInput("+4722334466")]})
+    reader.add({"emails": [EmailInput("zed@example.com"), EmailInput("a@example.com")]})
+    reader.add({"phones": [PhoneInput("+4722334455")]})
+    reader.add({"company": "ACME", "phones": [PhoneInput("+4722334466")]})
 
     with tables_read(app) as statements:
         page = gql.data(
-            "{ contacts(first: 10) { nodes { displayName } } }", token=viewer.token
+            "{ contacts(first: 10) { nodes { displayName } } }", token=reader.token
         )["contacts"]
 
     assert sorted(node["displayName"] for node in page["nodes"]) == [
@@ -316,7 +281,7 @@ def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
 
 
 def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
     levels: list[str | None] = []
 
@@ -327,13 +292,13 @@ def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        gql.data("{ contacts(first: 5) { nodes { id } } }", token=viewer.token)
+        gql.data("{ contacts(first: 5) { nodes { id } } }", token=reader.token)
         read = list(levels)
         levels.clear()
         created = gql.data(
             'mutation { createContact(input: {firstName: "Ann"}) '
             "{ contact { firstName } } }",
-            token=viewer.token,
+            token=reader.token,
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -345,9 +310,9 @@ def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
 
 
 def test_a_query_reads_on_one_connection_and_gives_it_back(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    viewer.add_contacts(2)
+    reader.add_contacts(2)
     used: list[tuple[int, str | None]] = []
 
     def record(connection: Any, *_: Any) -> None:
@@ -362,7 +327,7 @@ def test_a_query_reads_on_one_connection_and_gives_it_back(
         # and the tags through the ORM session, which joins it.
         data = gql.data(
             "{ contacts(first: 1) { totalCount nodes { lastName } } tags { name } }",
-            token=viewer.token,
+            token=reader.token,
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -392,9 +357,9 @@ def connections_taken(app: Flask) -> Iterator[list[object]]:
 
 
 def test_a_query_operation_holds_exactly_one_connection_and_issues_no_begin(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    viewer.add_contacts(2)
+    reader.add_contacts(2)
     # psycopg sends BEGIN before a statement unless the connection is in
     # autocommit mode, and the server then reports a transaction in progress.
     statuses: list[TransactionStatus] = []
@@ -414,7 +379,7 @@ def test_a_query_operation_holds_exactly_one_connection_and_issues_no_begin(
             data = gql.data(
                 "{ contacts(first: 1) { totalCount nodes { lastName } } "
                 "tags { name } }",
-                token=viewer.token,
+                token=reader.token,
             )
     finally:
         if postgresql:
@@ -428,10 +393,10 @@ def test_a_query_operation_holds_exactly_one_connection_and_issues_no_begin(
 
 
 def test_an_operation_that_never_reads_takes_no_connection(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
     with connections_taken(app) as taken:
-        data = gql.data("{ __typename }", token=viewer.token)
+        data = gql.data("{ __typename }", token=reader.token)
 
     assert data == {"__typename": "Query"}
     assert taken == []
@@ -464,15 +429,15 @@ query Around($after: String, $before: String, $first: Int, $last: Int) {
 def test_a_page_beside_a_cursor_takes_no_statement_more_than_the_first(
     app: Flask,
     gql: GraphQL,
-    viewer: Viewer,
+    reader: Viewer,
     arguments: dict[str, Any],
     names: list[str],
     page_info: tuple[bool, bool],
 ) -> None:
     """hasPreviousPage after a cursor (hasNextPage before one) comes with the
     page, from the same statement."""
-    token = viewer.token
-    viewer.add_contacts(10)
+    token = reader.token
+    reader.add_contacts(10)
     cursors = [
         edge["cursor"]
         for edge in gql.data(
@@ -494,10 +459,10 @@ def test_a_page_beside_a_cursor_takes_no_statement_more_than_the_first(
 
 
 def test_an_empty_page_after_the_last_cursor_still_has_a_previous_page(
-    app: Flask, gql: GraphQL, viewer: Viewer
+    app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    token = viewer.token
-    viewer.add_contacts(2)
+    token = reader.token
+    reader.add_contacts(2)
     last = gql.data("{ contacts(first: 2) { pageInfo { endCursor } } }", token=token)[
         "contacts"
     ]["pageInfo"]["endCursor"]

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
-    Accounts,
     GraphQL,
     create_contact,
     delete,
@@ -20,11 +19,6 @@ TAGS = "{ tags { id name contactCount } }"
 CONTACT_TAGS = """
 query ContactTags($id: ID!) { contact(id: $id) { tags { id name contactCount } } }
 """
-
-
-@pytest.fixture
-def token(accounts: Accounts) -> str:
-    return accounts.token()
 
 
 def tags(gql: GraphQL, token: str) -> list[dict[str, Any]]:

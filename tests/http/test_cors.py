@@ -4,36 +4,16 @@ so a shared cache never hands one origin's answer to another."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from app import create_app
-from app.extensions import db
-from tests.helpers import release_database
+from tests.support.cors import ALLOWED
 
-ALLOWED = "http://allowed.example"
-SECOND = "http://second.example"
 OTHER = "http://other.example"
-
-
-def make_app(database: str, origins: list[str]) -> Flask:
-    app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database, "CORS_ORIGINS": origins}
-    )
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-@pytest.fixture(params=[[ALLOWED], [ALLOWED, SECOND]], ids=["one", "two"])
-def cors_app(request: pytest.FixtureRequest, database: str) -> Iterator[Flask]:
-    app = make_app(database, request.param)
-    yield app
-    release_database(app)
 
 
 def post(app: Flask, headers: dict[str, str]) -> TestResponse:
@@ -84,16 +64,13 @@ def test_every_answer_varies_on_the_origin_and_allows_only_an_allowed_one(
 
 
 def test_without_cors_origins_nothing_depends_on_the_origin(
-    database: str,
+    make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(database, [])
-    try:
-        for origin in (None, OTHER):
-            response = post(app, {"Origin": origin} if origin else {})
-            assert "Access-Control-Allow-Origin" not in response.headers
-            assert "Vary" not in response.headers
-    finally:
-        release_database(app)
+    app = make_app(CORS_ORIGINS=[])
+    for origin in (None, OTHER):
+        response = post(app, {"Origin": origin} if origin else {})
+        assert "Access-Control-Allow-Origin" not in response.headers
+        assert "Vary" not in response.headers
 
 
 def test_other_paths_do_not_vary_on_the_origin(cors_app: Flask) -> None:

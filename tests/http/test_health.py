@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 
 from app import create_app
 from app.config import database_url
 from app.extensions import db
 from app.http.health import Probe
-
-
-@pytest.fixture
-def silent_port() -> Iterator[socket.socket]:
-    """A port that accepts TCP connections (the kernel completes them into
-    the backlog) but never reads or answers: a database that hangs."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    yield listener
-    listener.close()
 
 
 def app_on(listener: socket.socket) -> Flask:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from argon2 import PasswordHasher
-from flask import Flask
 from flask_jwt_extended import decode_token
 from sqlalchemy import func, select
 
@@ -24,12 +21,6 @@ TAKEN = FieldError(
     "An account with this email already exists.",
     UserErrorCode.TAKEN,
 )
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
 
 
 def count(model: type[db.Model]) -> int:

@@ -3,43 +3,19 @@ transactions, versions, ownership checks and tag bookkeeping."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from app.errors import InvalidInput, UserErrorCode
 from app.extensions import db
-from app.models import Contact, EmailAddress, Tag, User
+from app.models import Contact, EmailAddress, Tag
 from app.services import contacts
 from app.services.contact_input import EmailInput, PhoneInput
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
-
-
-def make_user(email: str) -> int:
-    user = User(email=email, email_key=email, password_hash="x")
-    db.session.add(user)
-    db.session.commit()
-    return user.id
-
-
-@pytest.fixture
-def user_id(ctx: None) -> int:
-    return make_user("ada@example.com")
-
-
-@pytest.fixture
-def other_user_id(ctx: None) -> int:
-    return make_user("bob@example.com")
 
 
 def count(model: Any) -> int:
@@ -242,7 +218,9 @@ def test_ids_outside_the_database_range_find_nothing(user_id: int, pk: int) -> N
     assert contacts.get_tag(user_id, pk) is None
 
 
-def test_delete_removes_the_contact_and_its_unused_tags(user_id: int) -> None:
+def test_delete_moves_the_contact_to_the_trash_and_hides_its_unshared_tags(
+    user_id: int,
+) -> None:
     first = contacts.create_contact(
         user_id, {"first_name": "A", "tags": ["shared", "alone"]}
     )
@@ -251,7 +229,9 @@ def test_delete_removes_the_contact_and_its_unused_tags(user_id: int) -> None:
     contacts.delete_contact(user_id, first.id)
 
     assert tag_names(user_id) == ["shared"]
-    assert count(Contact) == 1
+    assert contacts.get_contact(user_id, first.id) is None
+    assert count(Contact) == 2  # kept, with both its tags, for a restore
+    assert count(Tag) == 2
 
 
 def test_tags_are_per_user_sorted_and_counted(user_id: int, other_user_id: int) -> None:

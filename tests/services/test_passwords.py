@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
@@ -18,15 +16,6 @@ EMAIL = "Ada.Lovelace@example.com"
 TOO_COMMON = "This password is too common; choose another."
 TOO_SHORT = "Must be at least 8 characters."
 IS_THE_EMAIL = "The password must not be your email address."
-
-
-@pytest.fixture
-def hashing_app() -> Iterator[Flask]:
-    """An app context for the hasher's settings (hashing needs no database,
-    so these tests run once rather than once per database)."""
-    app = create_app("testing")
-    with app.app_context():
-        yield app
 
 
 @pytest.mark.parametrize(

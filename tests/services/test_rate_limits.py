@@ -4,9 +4,7 @@ hung Redis: app.services.rate_limits."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import limits.storage
@@ -24,14 +22,9 @@ from app.services.rate_limits import (
     RateLimits,
     init_rate_limits,
 )
-from tests.support.clock import Clock, freeze_time
+from tests.support.clock import Clock
 
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return freeze_time(monkeypatch, 1_000_000.0)
 
 
 def refused(limiter: RateLimits, rule: rate_limits.Rule, key: str) -> int:
@@ -184,33 +177,6 @@ def test_redis_down_fails_closed_for_sign_in_and_open_for_tokens(
         "rate-limit storage unavailable (ConnectionError); allowing token",
     ]
     assert all(record.exc_info is None for record in caplog.records)
-
-
-@pytest.fixture
-def hung_server() -> Iterator[int]:
-    """A TCP port that accepts connections and never answers: a Redis that
-    hangs rather than refuses."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.05)
-    stop = threading.Event()
-    accepted: list[socket.socket] = []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    server.close()
-    for connection in accepted:
-        connection.close()
-    assert not thread.is_alive()
 
 
 def test_a_hung_redis_times_out_instead_of_hanging_the_request(

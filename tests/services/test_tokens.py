@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,23 +14,11 @@ from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import db
 from app.models import AuthSession, RefreshToken, User, utcnow
 from app.services import tokens
+from tests.factories import UserFactory
 
 INVALID_TOKEN = FieldError(
     ("refreshToken",), "The refresh token is invalid.", UserErrorCode.INVALID_TOKEN
 )
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
-
-
-def new_user(email: str = "ada@example.com") -> User:
-    user = User(email=email, email_key=email, password_hash="unused")
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 def sign_in(user: User) -> tokens.IssuedTokens:
@@ -59,7 +47,7 @@ def about(expected: datetime, actual: datetime) -> bool:
 
 
 def test_start_session_opens_a_login_with_a_first_pair(app_context: None) -> None:
-    user = new_user()
+    user = UserFactory(email="ada@example.com")
 
     issued = sign_in(user)
 
@@ -86,7 +74,7 @@ def test_start_session_opens_a_login_with_a_first_pair(app_context: None) -> Non
 
 
 def test_each_sign_in_is_a_login_of_its_own(app_context: None) -> None:
-    user = new_user()
+    user = UserFactory(email="ada@example.com")
 
     first, second = sign_in(user), sign_in(user)
 
@@ -96,8 +84,8 @@ def test_each_sign_in_is_a_login_of_its_own(app_context: None) -> None:
 def test_authenticate_returns_the_user_and_login_of_an_access_token(
     app_context: None,
 ) -> None:
-    user = new_user()
-    new_user("bob@example.com")
+    user = UserFactory(email="ada@example.com")
+    UserFactory(email="bob@example.com")
     issued = sign_in(user)
 
     assert tokens.authenticate(issued.access_token) == (
@@ -132,7 +120,7 @@ def test_authenticate_refuses_a_bad_access_token(
     message: str,
     extensions: dict[str, str],
 ) -> None:
-    token = make_token(sign_in(new_user()))
+    token = make_token(sign_in(UserFactory(email="ada@example.com")))
 
     with pytest.raises(NotAuthenticated) as refused:
         tokens.authenticate(token)
@@ -150,7 +138,7 @@ def refuse_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_authenticate_verifies_a_token_once(
     app_context: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = new_user()
+    user = UserFactory(email="ada@example.com")
     issued = sign_in(user)
     first = tokens.authenticate(issued.access_token)
     refuse_decoding(monkeypatch)
@@ -162,7 +150,7 @@ def test_authenticate_verifies_a_token_once(
 def test_a_verified_token_still_expires(
     app_context: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     tokens.authenticate(issued.access_token)
     expires = decode_token(issued.access_token)["exp"]
     refuse_decoding(monkeypatch)
@@ -180,7 +168,7 @@ def test_a_verified_token_still_expires(
 def test_a_verified_token_is_refused_once_its_login_is_revoked(
     app_context: None,
 ) -> None:
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     tokens.authenticate(issued.access_token)
 
     with pytest.raises(NotAuthenticated) as refused:
@@ -190,7 +178,7 @@ def test_a_verified_token_is_refused_once_its_login_is_revoked(
 
 
 def test_only_good_tokens_are_remembered(app_context: None, app: Flask) -> None:
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     for bad in ("not-a-token", issued.refresh_token, expired_copy(issued.access_token)):
         with pytest.raises(NotAuthenticated):
             tokens.authenticate(bad)
@@ -204,7 +192,7 @@ def test_a_cache_of_size_zero_verifies_every_time(
 ) -> None:
     app.config["ACCESS_TOKEN_CACHE_SIZE"] = 0
     tokens.init_token_cache(app)
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     tokens.authenticate(issued.access_token)
     refuse_decoding(monkeypatch)
 
@@ -214,7 +202,7 @@ def test_a_cache_of_size_zero_verifies_every_time(
 
 
 def test_rotate_retires_the_token_and_extends_the_login(app_context: None) -> None:
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     session = session_of(issued)
     session.expires_at = utcnow() + timedelta(days=1)
     db.session.commit()
@@ -236,7 +224,7 @@ def test_rotate_commits_the_revocation_of_a_reused_token_despite_failing(
     app_context: None,
 ) -> None:
     """The caller rolls back on the error; the revocation must survive that."""
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
     tokens.rotate(issued.refresh_token)
     db.session.commit()
 
@@ -257,7 +245,7 @@ def test_rotate_commits_the_revocation_of_a_reused_token_despite_failing(
 def test_session_of_refresh_token_finds_the_login_even_when_expired(
     app_context: None,
 ) -> None:
-    issued = sign_in(new_user())
+    issued = sign_in(UserFactory(email="ada@example.com"))
 
     assert tokens.session_of_refresh_token(issued.refresh_token) == session_of(issued)
     assert tokens.session_of_refresh_token(
@@ -273,7 +261,7 @@ def test_session_of_refresh_token_finds_the_login_even_when_expired(
 def test_session_of_refresh_token_refuses_what_is_no_refresh_token(
     app_context: None, make_token: Callable[[tokens.IssuedTokens], str]
 ) -> None:
-    token = make_token(sign_in(new_user()))
+    token = make_token(sign_in(UserFactory(email="ada@example.com")))
 
     with pytest.raises(InvalidInput) as refused:
         tokens.session_of_refresh_token(token)
@@ -282,7 +270,7 @@ def test_session_of_refresh_token_refuses_what_is_no_refresh_token(
 
 
 def test_revoke_session_keeps_the_first_revocation_time(app_context: None) -> None:
-    session = session_of(sign_in(new_user()))
+    session = session_of(sign_in(UserFactory(email="ada@example.com")))
     tokens.revoke_session(session)
     first = session.revoked_at
 
@@ -295,7 +283,7 @@ def test_revoke_session_keeps_the_first_revocation_time(app_context: None) -> No
 def test_prune_expired_deletes_only_expired_logins_and_their_tokens(
     app_context: None,
 ) -> None:
-    user = new_user()
+    user = UserFactory(email="ada@example.com")
     now = datetime(2030, 1, 1, tzinfo=UTC)
     expiries = {
         "expired": now - timedelta(seconds=1),
@@ -327,7 +315,7 @@ def test_prune_expired_deletes_only_expired_logins_and_their_tokens(
 
 
 def test_prune_expired_defaults_to_now(app_context: None) -> None:
-    user = new_user()
+    user = UserFactory(email="ada@example.com")
     expired, live = session_of(sign_in(user)), session_of(sign_in(user))
     expired.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
