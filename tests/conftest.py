@@ -486,6 +486,7 @@ def hashing_app() -> Iterator[Flask]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The rate limiter's clock, stopped at a fixed instant."""
     return freeze_time(monkeypatch, 1_000_000.0)
 
 
@@ -1038,6 +1039,8 @@ def make_limited_api(make_app: Callable[..., Flask]) -> limited_api.MakeApi:
 
 @pytest.fixture
 def clock_from_now(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The rate limiter's clock, stopped at the real time now, so that the
+    tokens the app issues meanwhile are valid."""
     return freeze_time(monkeypatch, time.time())
 
 

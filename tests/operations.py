@@ -70,6 +70,9 @@ mutation Register($input: RegisterInput!) {
 }
 """
 
+# The viewer's email alone, for tests that compare a whole response.
+ME_EMAIL = "{ me { email } }"
+
 # Every field of a contact, for tests that compare a contact whole.
 CONTACT_FIELDS = """
   id firstName lastName displayName nickname company jobTitle birthday notes favorite

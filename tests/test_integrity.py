@@ -21,7 +21,16 @@ from app.models import User
 from app.services import auth, contacts
 from app.services.mail import OUTBOX
 from tests.helpers import DEFAULT_PASSWORD, GraphQL, create_contact
-from tests.operations import CONTACT, CREATE, LOGIN, REGISTER, UPDATE
+from tests.operations import (
+    CONTACT,
+    CREATE,
+    DELETE,
+    LOGIN,
+    LOGOUT,
+    REFRESH_TOKEN,
+    REGISTER,
+    UPDATE,
+)
 from tests.support.integrity import (
     WAIT_LIMIT,
     Rendezvous,
@@ -36,21 +45,6 @@ on_postgresql = pytest.mark.parametrize(
 )
 THREADS = 8
 
-REFRESH = """
-mutation Refresh($token: String!) {
-  refreshToken(refreshToken: $token) { refreshToken userErrors { field code } }
-}
-"""
-LOGOUT = """
-mutation Logout($token: String) {
-  logout(refreshToken: $token) { ok userErrors { field code } }
-}
-"""
-DELETE = """
-mutation Delete($id: ID!) {
-  deleteContact(id: $id) { deletedId userErrors { field code } }
-}
-"""
 CONTACTS = """
 query Contacts($filter: ContactFilter, $after: String, $before: String) {
   contacts(filter: $filter, after: $after, before: $before) { totalCount }
@@ -517,7 +511,9 @@ def give_everything(gql: GraphQL, email: str) -> str:
     token."""
     token: str = register(gql, email)["accessToken"]
     login = gql.data(LOGIN, {"input": {"email": email, "password": DEFAULT_PASSWORD}})
-    refreshed = gql.data(REFRESH, {"token": login["login"]["refreshToken"]})
+    refreshed = gql.data(
+        REFRESH_TOKEN, {"refreshToken": login["login"]["refreshToken"]}
+    )
     assert refreshed["refreshToken"]["userErrors"] == []
     for name in ("Ada", "Grace"):
         create_contact(
@@ -698,13 +694,13 @@ def account_cases() -> Iterator[Any]:
                 ),
                 id=f"login-{name}-{kind}",
             )
-    for query, payload in ((REFRESH, "refreshToken"), (LOGOUT, "logout")):
+    for query, payload in ((REFRESH_TOKEN, "refreshToken"), (LOGOUT, "logout")):
         for kind in ("nul", "surrogate"):
             yield pytest.param(
                 Case(
                     query,
                     lambda seeded, kind=kind: {
-                        "token": spoiled(seeded.refresh_token)[kind]
+                        "refreshToken": spoiled(seeded.refresh_token)[kind]
                     },
                     payload,
                     (["refreshToken"], "INVALID_TOKEN"),

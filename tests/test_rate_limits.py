@@ -25,16 +25,11 @@ from app.models import AuthSession, User
 from app.schema.throttling import retry_after_header
 from app.services import passwords
 from tests.helpers import REFUSED_LOGIN
-from tests.operations import LOGIN, REGISTER
+from tests.operations import LOGIN, ME_EMAIL, REFRESH_TOKEN, REGISTER
 from tests.support.clock import Clock
-from tests.support.limited_api import AUTH_FIELDS, PASSWORD, MakeApi
+from tests.support.limited_api import PASSWORD, MakeApi
 
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-
-REFRESH = f"""
-mutation Refresh($token: String!) {{ refreshToken(refreshToken: $token) {AUTH_FIELDS} }}
-"""
-ME = "{ me { email } }"
 
 
 def limited(path: list[str], retry_after: int = 60) -> dict[str, Any]:
@@ -149,12 +144,14 @@ def test_refresh_token_per_address(
     api = make_limited_api(RATELIMIT_REFRESH_PER_IP="2/minute")
     token = api.register("ada@example.com")["refreshToken"]
     for _ in range(2):
-        token = api(REFRESH, {"token": token})["data"]["refreshToken"]["refreshToken"]
+        token = api(REFRESH_TOKEN, {"refreshToken": token})["data"]["refreshToken"][
+            "refreshToken"
+        ]
 
-    assert_refused(api.post(REFRESH, {"token": token}), ["refreshToken"])
+    assert_refused(api.post(REFRESH_TOKEN, {"refreshToken": token}), ["refreshToken"])
 
     clock_from_now.advance(60.5)
-    payload = api(REFRESH, {"token": token})["data"]["refreshToken"]
+    payload = api(REFRESH_TOKEN, {"refreshToken": token})["data"]["refreshToken"]
     assert payload["userErrors"] == []
     assert payload["refreshToken"]
 
@@ -220,18 +217,18 @@ def test_per_token_counts_each_authenticated_root_field(
         {"name": "poetry", "contactCount": 1},
     ]
 
-    refused = api.post(ME, token=token)
+    refused = api.post(ME_EMAIL, token=token)
     assert assert_refused(refused, ["me"])["data"] == {"me": None}
 
     # Another login of the same account has its own count; logging out is
     # never refused; without a token nothing is counted.
     other = login_result(api.login("ada@example.com", PASSWORD))["accessToken"]
-    assert api(ME, token=other) == {"data": {"me": {"email": "ada@example.com"}}}
+    assert api(ME_EMAIL, token=other) == {"data": {"me": {"email": "ada@example.com"}}}
     logout = "mutation($t: String) { logout(refreshToken: $t) { ok } }"
     assert api(logout, {"t": registered["refreshToken"]}, token=token) == {
         "data": {"logout": {"ok": True}}
     }
-    assert api(ME) == {"data": {"me": None}}
+    assert api(ME_EMAIL) == {"data": {"me": None}}
 
 
 def test_the_longest_wait_goes_in_the_header() -> None:
@@ -261,9 +258,11 @@ def test_disabled_limits_nothing(make_limited_api: MakeApi) -> None:
         response = api.login("ada@example.com", PASSWORD)
         access = login_result(response)["accessToken"]
         assert "Retry-After" not in response.headers
-        assert api(ME, token=access)["data"]["me"]["email"] == "ada@example.com"
-        assert api(ME, token=access)["data"]["me"]["email"] == "ada@example.com"
-        token = api(REFRESH, {"token": token})["data"]["refreshToken"]["refreshToken"]
+        assert api(ME_EMAIL, token=access)["data"]["me"]["email"] == "ada@example.com"
+        assert api(ME_EMAIL, token=access)["data"]["me"]["email"] == "ada@example.com"
+        token = api(REFRESH_TOKEN, {"refreshToken": token})["data"]["refreshToken"][
+            "refreshToken"
+        ]
 
 
 # --- client addresses behind proxies ----------------------------------------------
@@ -372,13 +371,13 @@ def test_redis_down_refuses_sign_in_and_serves_signed_in_users(
         down.post(
             REGISTER, {"input": {"email": "bob@example.com", "password": PASSWORD}}
         ),
-        down.post(REFRESH, {"token": issued["refreshToken"]}),
+        down.post(REFRESH_TOKEN, {"refreshToken": issued["refreshToken"]}),
     ]
     for response, field in zip(
         responses, ["login", "register", "refreshToken"], strict=True
     ):
         assert_refused(response, [field], retry_after=30)
-    served = down.post(ME, token=issued["accessToken"])
+    served = down.post(ME_EMAIL, token=issued["accessToken"])
     assert served.get_json() == {"data": {"me": {"email": "ada@example.com"}}}
 
     for response in [*responses, served]:

@@ -30,9 +30,8 @@ from sqlalchemy import delete, select, update
 from app.extensions import db
 from app.models import AuthSession, RefreshToken, User, utcnow
 from tests.helpers import DEFAULT_PASSWORD, GraphQL
-from tests.operations import LOGIN
+from tests.operations import LOGIN, ME_EMAIL, REFRESH_TOKEN
 from tests.support.token_hardening import (
-    AUTH_FIELDS,
     Login,
     Worker,
     claims_of,
@@ -47,11 +46,7 @@ pytestmark = pytest.mark.app_settings(
 
 OTHER_KEY = "another-jwt-secret-key-that-is-long-enough-for-hs256"
 
-REFRESH = f"""
-mutation Refresh($token: String!) {{ refreshToken(refreshToken: $token) {AUTH_FIELDS} }}
-"""
 LOGOUT = "mutation { logout { ok } }"
-ME = "{ me { email } }"
 
 INVALID = "The access token is invalid."
 EXPIRED = "The access token has expired."
@@ -211,7 +206,7 @@ def get(query: str) -> Callable[[FlaskClient, str], Any]:
 
 
 WAYS = {
-    "get-me": Way(get(ME), {"me": None}, "me", 3),
+    "get-me": Way(get(ME_EMAIL), {"me": None}, "me", 3),
     "post-contacts": Way(post("{ contacts { totalCount } }"), None, "contacts", 3),
     "post-node": Way(
         post('{ node(id: "VGFnOjE=") { id } }'), {"node": None}, "node", 3
@@ -289,7 +284,7 @@ def test_a_token_expiring_this_second_passes_only_with_leeway(
     token = expiring_this_second(ada_signed_up, ada_signed_up.access)
     lenient = make_app(JWT_DECODE_LEEWAY=30)
 
-    body = GraphQL(lenient.test_client())(ME, token=token)
+    body = GraphQL(lenient.test_client())(ME_EMAIL, token=token)
 
     assert body == {"data": {"me": {"email": "ada@example.com"}}}
     assert ada_signed_up.app.config["JWT_DECODE_LEEWAY"] == 0
@@ -304,6 +299,7 @@ def refused_refresh(message: str) -> dict[str, Any]:
             "refreshToken": {
                 "accessToken": None,
                 "refreshToken": None,
+                "expiresIn": None,
                 "userErrors": [
                     {
                         "field": ["refreshToken"],
@@ -355,7 +351,7 @@ def test_refresh_token_refuses_a_bad_token_without_echoing_it(
     token = make_token(ada_signed_up)
 
     response = client.post(
-        "/graphql", json={"query": REFRESH, "variables": {"token": token}}
+        "/graphql", json={"query": REFRESH_TOKEN, "variables": {"refreshToken": token}}
     )
 
     assert response.status_code == 200
@@ -377,7 +373,8 @@ def refresh_at_once(app: Flask, token: str, count: int) -> list[dict[str, Any]]:
         try:
             barrier.wait(timeout=10)
             response = client.post(
-                "/graphql", json={"query": REFRESH, "variables": {"token": token}}
+                "/graphql",
+                json={"query": REFRESH_TOKEN, "variables": {"refreshToken": token}},
             )
             assert response.status_code == 200
             results.append(response.get_json())
@@ -502,9 +499,9 @@ def test_refreshing_deletes_the_users_expired_token_records(
     bob = sign_up(app, ada_signed_up.gql, "bob@example.com")
     bob_spent = spent_token(app, bob)
 
-    rotated = ada_signed_up.gql.data(REFRESH, {"token": ada_signed_up.refresh})[
-        "refreshToken"
-    ]
+    rotated = ada_signed_up.gql.data(
+        REFRESH_TOKEN, {"refreshToken": ada_signed_up.refresh}
+    )["refreshToken"]
 
     assert stored(app) == (
         {ada_signed_up.session_id, bob.session_id},
@@ -559,13 +556,13 @@ def test_prune_tokens_command_deletes_every_expired_record(
 def test_a_token_revoked_here_is_refused_by_another_process(
     ada_signed_up: Login, worker: Worker
 ) -> None:
-    assert worker.ask(ME, token=ada_signed_up.access) == {
+    assert worker.ask(ME_EMAIL, token=ada_signed_up.access) == {
         "data": {"me": {"email": ada_signed_up.email}}
     }
 
     revoke(ada_signed_up)
 
-    assert worker.ask(ME, token=ada_signed_up.access) == {
+    assert worker.ask(ME_EMAIL, token=ada_signed_up.access) == {
         "data": {"me": None},
         "errors": [
             {
@@ -576,22 +573,22 @@ def test_a_token_revoked_here_is_refused_by_another_process(
             }
         ],
     }
-    assert worker.ask(REFRESH, {"token": ada_signed_up.refresh}) == refused_refresh(
-        "The refresh token has been revoked."
-    )
+    assert worker.ask(
+        REFRESH_TOKEN, {"refreshToken": ada_signed_up.refresh}
+    ) == refused_refresh("The refresh token has been revoked.")
 
 
 def test_a_refresh_token_retired_there_is_refused_here(
     ada_signed_up: Login, worker: Worker
 ) -> None:
-    rotated = worker.ask(REFRESH, {"token": ada_signed_up.refresh})["data"][
-        "refreshToken"
-    ]
+    rotated = worker.ask(REFRESH_TOKEN, {"refreshToken": ada_signed_up.refresh})[
+        "data"
+    ]["refreshToken"]
     assert rotated["userErrors"] == []
 
     assert ada_signed_up.gql(
-        REFRESH, {"token": ada_signed_up.refresh}
+        REFRESH_TOKEN, {"refreshToken": ada_signed_up.refresh}
     ) == refused_refresh("The refresh token was already used; sign in again.")
-    assert worker.ask(ME, token=rotated["accessToken"])["errors"][0]["message"] == (
-        REVOKED
-    )
+    assert worker.ask(ME_EMAIL, token=rotated["accessToken"])["errors"][0][
+        "message"
+    ] == (REVOKED)

@@ -20,14 +20,9 @@ from app import create_app
 from app.extensions import db
 from app.models import AuthSession, User
 from tests.helpers import DEFAULT_PASSWORD, GraphQL
-from tests.operations import LOGIN_AS_AUTH_PAYLOAD
+from tests.operations import LOGIN_AS_AUTH_PAYLOAD, LOGOUT
 from tests.support.auth_api import Login, refresh, register
 
-LOGOUT = """
-mutation Logout($refreshToken: String) {
-  logout(refreshToken: $refreshToken) { ok userErrors { field message code } }
-}
-"""
 ME = "{ me { email name } }"
 
 EMAIL = ["input", "email"]

@@ -8,12 +8,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import Accounts, GraphQL, create_contact
+from tests.operations import UPDATE
 
-UPDATE = """
-mutation Update($input: UpdateContactInput!) {
-  updateContact(input: $input) { contact { id updatedAt } userErrors { field code } }
-}
-"""
 CONTACTS = """
 query Contacts($filter: ContactFilter, $first: Int, $after: String) {
   contacts(filter: $filter, first: $first, after: $after) {

@@ -27,8 +27,6 @@ ALL_LIMITS_HIGH = {
     "RATELIMIT_PER_TOKEN": HIGH,
 }
 
-AUTH_FIELDS = "{ accessToken refreshToken userErrors { code } }"
-
 
 class Api:
     """One app's /graphql, called from any client address."""

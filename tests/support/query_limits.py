@@ -8,11 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import DEFAULT_PASSWORD
-from tests.operations import REGISTER_FOR_A_TOKEN
+from tests.operations import ME_EMAIL, REGISTER_FOR_A_TOKEN
 
 EMAIL = "limits@example.com"
 
-ME = "{ me { email } }"
 
 # The arithmetic of the cost is shown at this limit; the default is larger.
 SMALL_COST = {"MAX_QUERY_COST": 1000}
@@ -80,4 +79,4 @@ class Api:
         return body["data"]
 
     def answers_normally(self) -> None:
-        assert self.post(ME) == {"data": {"me": {"email": EMAIL}}}
+        assert self.post(ME_EMAIL) == {"data": {"me": {"email": EMAIL}}}

@@ -20,8 +20,6 @@ from tests.operations import REGISTER
 
 ROOT = Path(__file__).resolve().parents[2]
 
-AUTH_FIELDS = "{ accessToken refreshToken userErrors { field message code } }"
-
 
 @dataclass
 class Login:
