@@ -1,7 +1,7 @@
 """upcomingBirthdays is one statement, answered on PostgreSQL by the index
 (user_id, birthday_md): a range of it, or two across the year's end, on a
 seeded address book (EXPLAINed as PostgreSQL plans it, sequential scans
-allowed)."""
+allowed; the address books of tests/test_search_indexes.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from app import create_app
 from app.extensions import db
-from app.services import seed
-from tests.helpers import GraphQL, release_database
+from tests.helpers import GraphQL
 
-ADDRESS_BOOK = 2_000  # contacts each seeded user has: enough for real plans
 BIRTHDAY_INDEX = "ix_contacts_user_birthday"
-LOGIN = """
-mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }
-"""
 UPCOMING = """
 query Upcoming($days: Int, $from: Date) {
   upcomingBirthdays(days: $days, from: $from, first: 500) {
@@ -34,24 +28,6 @@ query Upcoming($days: Int, $from: Date) {
 """
 
 Statement = tuple[str, Any]
-
-
-@pytest.fixture
-def seeded(postgres_database: str) -> Iterator[tuple[GraphQL, str]]:
-    """A PostgreSQL app with two demo users of ADDRESS_BOOK contacts each,
-    vacuumed and analysed; the GraphQL client and the first user's token."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": postgres_database})
-    with app.app_context():
-        db.create_all()
-        seed.seed(users=2, contacts_per_user=ADDRESS_BOOK, random_seed=5)
-        autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
-        with autocommit.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    gql = GraphQL(app.test_client())
-    credentials = {"email": seed.demo_email(1), "password": seed.DEMO_PASSWORD}
-    token: str = gql.data(LOGIN, {"input": credentials})["login"]["accessToken"]
-    yield gql, token
-    release_database(app)
 
 
 @contextmanager
@@ -92,9 +68,9 @@ def plan_nodes(app: Flask, statement: Statement) -> list[dict[str, Any]]:
     [("2026-06-10", 30, 1), ("2026-12-20", 30, 2), ("2027-02-20", 14, 1)],
 )
 def test_upcoming_birthdays_is_one_statement_on_the_birthday_index(
-    seeded: tuple[GraphQL, str], start: str, days: int, ranges: int
+    seeded_address_books: tuple[GraphQL, str], start: str, days: int, ranges: int
 ) -> None:
-    gql, token = seeded
+    gql, token = seeded_address_books
     app: Flask = gql.client.application
 
     with statements(app) as seen:

@@ -4,16 +4,13 @@ PostgreSQL, and undoes it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import flask_migrate
-import pytest
 from flask import Flask
 from sqlalchemy import inspect, text
 
-from app import create_app
 from app.extensions import db
 from app.models import birthday_key
 
@@ -25,18 +22,6 @@ BIRTHDAYS = [
     date(1970, 12, 31),
     None,
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("make_postgres_database")()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def insert_contacts_before_0006() -> None:

@@ -53,11 +53,6 @@ def upcoming(
     ]
 
 
-@pytest.fixture
-def token(accounts: Accounts) -> str:
-    return accounts.token()
-
-
 def test_birthdays_in_the_window_soonest_first_with_the_age_turned(
     gql: GraphQL, token: str
 ) -> None:
