@@ -1,6 +1,7 @@
 """`flask` commands."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 from app.db.transaction import transactional
 from app.errors import InvalidInput
 from app.schema.ids import to_global_id
-from app.services import auth, password_reset, seed, tokens
+from app.services import auth, password_reset, seed, tokens, trash
 
 DEFAULT_SCHEMA_PATH = Path(__file__).parent.parent / "schema.graphql"
 
@@ -50,6 +51,26 @@ def prune_tokens_command() -> None:
 
 def prune_all_expired() -> tuple[int, int]:
     return tokens.prune_expired(), tokens.prune_expired_refresh_tokens()
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """The daily clean-up, for cron or a Kubernetes CronJob: delete contacts
+    in the trash for longer than TRASH_RETENTION_DAYS, expired logins and
+    refresh tokens, and change-log entries older than SYNC_TOKEN_TTL_DAYS
+    (and a day), beyond which history and sync tokens no longer reach."""
+    settings = current_app.config
+    report = trash.purge_expired(
+        retention=timedelta(days=settings["TRASH_RETENTION_DAYS"]),
+        sync_window=timedelta(days=settings["SYNC_TOKEN_TTL_DAYS"]),
+    )
+    logins, refresh_tokens = transactional(prune_all_expired)()
+    click.echo(
+        f"Purged {report.contacts} contacts from the trash, "
+        f"{report.change_log_entries} change-log entries, "
+        f"{logins} expired logins and {refresh_tokens} expired refresh tokens"
+    )
 
 
 def _fail(error: InvalidInput) -> click.ClickException:
@@ -201,4 +222,5 @@ COMMANDS = (
     create_user_command,
     seed_command,
     prune_tokens_command,
+    purge_command,
 )

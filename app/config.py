@@ -109,6 +109,13 @@ class Config:
     )
     JWT_ACCESS_TOKEN_EXPIRES = ACCESS_TOKEN_TTL
     JWT_REFRESH_TOKEN_EXPIRES = REFRESH_TOKEN_TTL
+
+    # The address book over time (app/services/trash.py, change_log.py,
+    # sync.py): how long a deleted contact stays in the trash, and how long
+    # a sync token (and so the change log, and history) reaches back.
+    # `flask purge`, run daily, enforces both.
+    TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30)
+    SYNC_TOKEN_TTL_DAYS = env_int("SYNC_TOKEN_TTL_DAYS", 30)
     JWT_ALGORITHM = "HS256"
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_COOKIE_CSRF_PROTECT = False  # no cookies, so no CSRF claim in tokens
@@ -229,6 +236,9 @@ class Config:
             # flask-jwt-extended reads a zero lifetime as "never expires".
             if settings[name] <= timedelta(0):
                 raise RuntimeError(f"{name} must be a positive number of seconds")
+        for name in ("TRASH_RETENTION_DAYS", "SYNC_TOKEN_TTL_DAYS"):
+            if settings[name] < 1:
+                raise RuntimeError(f"{name} must be a whole number of days, 1 or more")
         check_executor(settings["GRAPHQL_EXECUTOR"])
         check_password_reset(settings)
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
@@ -114,6 +115,19 @@ contact_tags = Table(
 )
 
 
+# The condition of the partial indexes of live contacts, and of the trash's.
+LIVE_CONDITION = text("deleted_at IS NULL")
+LIVE: dict[str, Any] = {
+    "postgresql_where": LIVE_CONDITION,
+    "sqlite_where": LIVE_CONDITION,
+}
+TRASHED_CONDITION = text("deleted_at IS NOT NULL")
+TRASHED: dict[str, Any] = {
+    "postgresql_where": TRASHED_CONDITION,
+    "sqlite_where": TRASHED_CONDITION,
+}
+
+
 class ContactFields:
     """The columns of the contact's declared fields (app.fields), one per
     `ContactField`: declarative copies a mixin's columns into the table."""
@@ -144,12 +158,17 @@ class Contact(ContactFields, Base):
     columns ContactFields adds, read with getattr where code is generic."""
 
     __tablename__ = "contacts"
+    # The listing's indexes hold live contacts only (partial: `WHERE
+    # deleted_at IS NULL`, which every read of live contacts says), so the
+    # trash costs the hot path nothing (migration 0007); the trash has its
+    # own, for its newest-deletion-first pages and the daily purge.
     __table_args__ = (
-        Index("ix_contacts_user_sort_last", "user_id", "sort_last", "id"),
-        Index("ix_contacts_user_sort_first", "user_id", "sort_first", "id"),
-        Index("ix_contacts_user_created", "user_id", "created_at", "id"),
-        Index("ix_contacts_user_updated", "user_id", "updated_at", "id"),
-        Index("ix_contacts_user_favorite", "user_id", "favorite"),
+        Index("ix_contacts_user_sort_last", "user_id", "sort_last", "id", **LIVE),
+        Index("ix_contacts_user_sort_first", "user_id", "sort_first", "id", **LIVE),
+        Index("ix_contacts_user_created", "user_id", "created_at", "id", **LIVE),
+        Index("ix_contacts_user_updated", "user_id", "updated_at", "id", **LIVE),
+        Index("ix_contacts_user_favorite", "user_id", "favorite", **LIVE),
+        Index("ix_contacts_user_trash", "user_id", "deleted_at", "id", **TRASHED),
         # `upcomingBirthdays`: one range (two across the year's end) of the
         # birthday's month and day, within one user's contacts.
         Index("ix_contacts_user_birthday", "user_id", "birthday_md"),
@@ -162,6 +181,7 @@ class Contact(ContactFields, Base):
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
+            postgresql_where=LIVE_CONDITION,
         ).ddl_if(dialect="postgresql"),
     )
 
@@ -179,6 +199,9 @@ class Contact(ContactFields, Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the contact is in the trash: invisible to every read but
+    # the trash's, until restored or purged (app/services/trash.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     emails: Mapped[list[EmailAddress]] = relationship(
         order_by="EmailAddress.position",
@@ -383,3 +406,31 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContactChange(Base):
+    """One entry of the append-only change log: a change to one contact,
+    written in the transaction that made it (app/services/change_log.py).
+
+    `id` is the log's sequence: global and increasing in commit order for
+    each user, whose writes take turns. `snapshot` is the contact as the
+    change left it (JSON; null for PURGED, whose entry is only a tombstone)
+    and `changes` the fields it changed, with their values before and
+    after (JSON). `contact_id` is no foreign key: a purged contact's
+    tombstone outlives it. History and sync both read this one table.
+    """
+
+    __tablename__ = "contact_changes"
+    __table_args__ = (
+        Index("ix_contact_changes_user_id", "user_id", "id"),
+        Index("ix_contact_changes_contact_id", "contact_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    snapshot: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text)

@@ -26,9 +26,12 @@ from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
 from app.schema.password_reset import PasswordResetMutation
 from app.schema.sessions import SessionMutation
+from app.schema.trash import TrashMutation, TrashQuery
 from graphql_fastpath import FastExecutor
 
-Query = merge_types("Query", (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery))
+Query = merge_types(
+    "Query", (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery, TrashQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -37,6 +40,7 @@ Mutation = merge_types(
         SessionMutation,
         PasswordResetMutation,
         ContactMutation,
+        TrashMutation,
     ),
 )
 

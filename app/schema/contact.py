@@ -14,7 +14,7 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from app import models
-from app.errors import InvalidInput
+from app.errors import InvalidInput, UserErrorCode
 from app.fields import CONTACT_FIELDS as DECLARED_FIELDS
 from app.fields import (
     FALLBACK_FIELDS,
@@ -28,9 +28,10 @@ from app.fields import (
 )
 from app.schema.common import Node, UserError, given, user_errors
 from app.schema.context import Info
-from app.schema.ids import pk_of, to_global_id
+from app.schema.ids import from_global_id, pk_of, to_global_id
 from app.schema.lookahead import selected_below
-from app.services import contact_queries, contacts
+from app.schema.revisions import ContactRevision, revision_of
+from app.services import contact_queries, contacts, history
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 from app.services.contact_rows import UNLOADED, ContactRecord
 
@@ -139,6 +140,22 @@ class Contact(Node):
     version: int = strawberry.field(description="+1 on every change.")
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = strawberry.field(
+        description="Set while in the trash."
+    )
+
+    @strawberry.field(description="The contact's versions, newest first.")
+    def history(
+        self,
+        first: Annotated[
+            int | None, strawberry.argument(description="Default 20, at most 100.")
+        ] = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+    ) -> ContactRevisionConnection:
+        _, pk = from_global_id(self.id)
+        assert isinstance(pk, int)
+        page = history.list_history(pk, given(first), given(after))
+        return ContactRevisionConnection.from_page(page)
 
     @classmethod
     def from_model(cls, contact: models.Contact | ContactRecord) -> Contact:
@@ -155,6 +172,7 @@ class Contact(Node):
             version=contact.version,
             created_at=contact.created_at,
             updated_at=contact.updated_at,
+            deleted_at=contact.deleted_at,
         )
 
 
@@ -205,28 +223,77 @@ class ContactConnection:
     edges: list[ContactEdge]
     page_info: PageInfo
     nodes: list[Contact]
-    page: strawberry.Private[contact_queries.ContactPage]
+    count_matches: strawberry.Private[Callable[[], int]]
 
     @strawberry.field(description="All matches of the filter, not just this page.")
     def total_count(self) -> int:
-        return self.page.count_matches()
+        return self.count_matches()
 
     @classmethod
     def from_page(cls, page: contact_queries.ContactPage) -> ContactConnection:
-        nodes = [Contact.from_model(contact) for contact in page.contacts]
+        return cls.of(
+            page.contacts,
+            page.cursors,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            count_matches=page.count_matches,
+        )
+
+    @classmethod
+    def of(
+        cls,
+        contacts: Sequence[models.Contact | ContactRecord],
+        cursors: list[str],
+        *,
+        has_next_page: bool,
+        has_previous_page: bool,
+        count_matches: Callable[[], int],
+    ) -> ContactConnection:
+        nodes = [Contact.from_model(contact) for contact in contacts]
         return cls(
             edges=[
                 ContactEdge(cursor=cursor, node=node)
-                for cursor, node in zip(page.cursors, nodes, strict=True)
+                for cursor, node in zip(cursors, nodes, strict=True)
+            ],
+            nodes=nodes,
+            page_info=PageInfo(
+                has_next_page=has_next_page,
+                has_previous_page=has_previous_page,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
+            ),
+            count_matches=count_matches,
+        )
+
+
+@strawberry.type
+class ContactRevisionEdge:
+    cursor: str
+    node: ContactRevision
+
+
+@strawberry.type
+class ContactRevisionConnection:
+    edges: list[ContactRevisionEdge]
+    nodes: list[ContactRevision]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: history.RevisionPage) -> ContactRevisionConnection:
+        nodes = [revision_of(revision) for revision in page.revisions]
+        cursors = [revision.cursor for revision in page.revisions]
+        return cls(
+            edges=[
+                ContactRevisionEdge(cursor=cursor, node=node)
+                for cursor, node in zip(cursors, nodes, strict=True)
             ],
             nodes=nodes,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.start_cursor,
-                end_cursor=page.end_cursor,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
             ),
-            page=page,
         )
 
 
@@ -392,6 +459,24 @@ def provided_fields(input: CreateContactInput) -> dict[str, Any]:
 class ContactPayload:
     contact: Contact | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+    current_contact: Contact | None = strawberry.field(
+        default=None,
+        description="Set with a CONFLICT: the contact as it is now.",
+    )
+
+    @classmethod
+    def refused(
+        cls, error: InvalidInput, user_id: int, contact_id: int | None
+    ) -> ContactPayload:
+        """The payload of a refused write; with a stale expectedVersion
+        (CONFLICT), the contact as it stands now."""
+        current = None
+        if contact_id is not None and any(
+            item.code is UserErrorCode.CONFLICT for item in error.errors
+        ):
+            found = contacts.get_contact(user_id, contact_id)
+            current = Contact.from_model(found) if found else None
+        return cls(user_errors=user_errors(error), current_contact=current)
 
 
 @strawberry.type
@@ -476,11 +561,16 @@ class ContactMutation:
                 given(input.expected_version),
             )
         except InvalidInput as error:
-            return ContactPayload(user_errors=user_errors(error))
+            return ContactPayload.refused(error, viewer.id, pk)
         info.context.forget_tag_counts()
         return ContactPayload(contact=Contact.from_model(contact))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description=(
+            "Move a contact to the trash: gone from every query as before; "
+            "restoreContact brings it back for TRASH_RETENTION_DAYS (30)."
+        )
+    )
     def delete_contact(self, info: Info, id: strawberry.ID) -> DeleteContactPayload:
         viewer = info.context.require_viewer()
         pk = pk_of(id, "Contact")

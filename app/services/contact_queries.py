@@ -358,7 +358,10 @@ class PageShape:
 def matching(shape: FilterShape) -> Select[int]:
     """The ids of the user's contacts that match a filter of `shape`, with
     the parameters `Criteria.values` gives."""
-    query = select(Contact.id).where(Contact.user_id == bindparam(USER_ID))
+    # `deleted_at IS NULL`, as the partial indexes say it: not in the trash.
+    query = select(Contact.id).where(
+        Contact.user_id == bindparam(USER_ID), Contact.deleted_at.is_(None)
+    )
     if shape.patterns:
         query = query.where(
             or_(

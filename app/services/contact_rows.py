@@ -100,6 +100,7 @@ class ContactRecord:
     version: int
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None
     sort_first: str
     sort_last: str
     emails: Sequence[Any]
@@ -115,6 +116,7 @@ PAGE_COLUMNS = (
     contacts_table.c.version,
     contacts_table.c.created_at,
     contacts_table.c.updated_at,
+    contacts_table.c.deleted_at,
     contacts_table.c.sort_first,
     contacts_table.c.sort_last,
 )

@@ -2,6 +2,10 @@
 
 Ownership is checked in one place, `_owned_contact`: a contact or tag that
 belongs to someone else is handled exactly like one that does not exist.
+A contact in the trash (`deleted_at` set) is missing to every read and
+write here; app/services/trash.py restores and purges it. Every write adds
+its entry to the change log (app/services/change_log.py) in its own
+transaction.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +33,8 @@ from app.models import (
     contact_tags,
     utcnow,
 )
+from app.services import change_log
+from app.services.change_log import ChangeKind
 from app.services.contact_input import Cleaner
 
 SCALAR_FIELDS = tuple(field.name for field in DECLARED_FIELDS)
@@ -52,8 +58,22 @@ def get_contact(user_id: int, contact_id: int) -> Contact | None:
         return None
     return db.session.scalar(
         select(Contact)
-        .where(Contact.id == contact_id, Contact.user_id == user_id)
+        .where(
+            Contact.id == contact_id,
+            Contact.user_id == user_id,
+            Contact.deleted_at.is_(None),
+        )
         .options(*CONTACT_RELATIONS)
+    )
+
+
+def _carried_by_a_live_contact() -> ColumnElement[bool]:
+    """Whether a tag has a contact outside the trash: one that carries it
+    only from the trash keeps it, for a restore, but does not show it."""
+    return exists().where(
+        contact_tags.c.tag_id == Tag.id,
+        contact_tags.c.contact_id == Contact.id,
+        Contact.deleted_at.is_(None),
     )
 
 
@@ -61,25 +81,31 @@ def get_tag(user_id: int, tag_id: int) -> Tag | None:
     if not 0 < tag_id <= MAX_ID:
         return None
     return db.session.scalar(
-        select(Tag).where(Tag.id == tag_id, Tag.user_id == user_id)
+        select(Tag).where(
+            Tag.id == tag_id, Tag.user_id == user_id, _carried_by_a_live_contact()
+        )
     )
 
 
 def list_tags(user_id: int) -> list[Tag]:
-    """The user's tags, by name."""
+    """The user's tags that a contact outside the trash carries, by name."""
     return list(
         db.session.scalars(
-            select(Tag).where(Tag.user_id == user_id).order_by(Tag.name_key, Tag.id)
+            select(Tag)
+            .where(Tag.user_id == user_id, _carried_by_a_live_contact())
+            .order_by(Tag.name_key, Tag.id)
         )
     )
 
 
 def tag_contact_counts(user_id: int) -> dict[int, int]:
-    """How many contacts carry each of the user's tags, in one query."""
+    """How many contacts outside the trash carry each of the user's tags,
+    in one query."""
     rows = db.session.execute(
         select(contact_tags.c.tag_id, func.count())
         .join(Tag, Tag.id == contact_tags.c.tag_id)
-        .where(Tag.user_id == user_id)
+        .join(Contact, Contact.id == contact_tags.c.contact_id)
+        .where(Tag.user_id == user_id, Contact.deleted_at.is_(None))
         .group_by(contact_tags.c.tag_id)
     )
     return {tag_id: count for tag_id, count in rows}
@@ -87,14 +113,14 @@ def tag_contact_counts(user_id: int) -> dict[int, int]:
 
 @transactional
 def create_contact(user_id: int, fields: Mapping[str, Any]) -> Contact:
-    if fields.get("tags"):
-        _take_turns_with_tags(user_id)
+    take_turns(user_id)
     cleaned = _clean(fields, current={})
     now = utcnow()
     contact = Contact(user_id=user_id, favorite=False, created_at=now, updated_at=now)
     _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
     db.session.add(contact)
     db.session.flush()
+    change_log.record(contact, ChangeKind.CREATED)
     return contact
 
 
@@ -109,44 +135,63 @@ def update_contact(
 
     `version` and `updatedAt` move only when something actually changed.
     """
-    if "tags" in fields:
-        _take_turns_with_tags(user_id)
+    take_turns(user_id)
     contact = _owned_contact(user_id, contact_id, ("input", "id"))
+    check_version(contact, expected_version)
+    cleaned = _clean(fields, current=_identifying_values(contact))
+    write(contact, cleaned, ChangeKind.UPDATED)
+    return contact
+
+
+def check_version(contact: Contact, expected_version: int | None) -> None:
+    """CONFLICT at ["input", "expectedVersion"] when it is given and stale."""
     if expected_version is not None and expected_version != contact.version:
         raise _conflict(
             f"The contact is at version {contact.version}, not {expected_version}; "
             "reload it and try again."
         )
-    cleaned = _clean(fields, current=_identifying_values(contact))
+
+
+def write(contact: Contact, cleaned: Mapping[str, Any], kind: ChangeKind) -> bool:
+    """Write `cleaned` values onto the locked `contact` and log the change
+    as `kind`; nothing (no version, no entry) when nothing differs.
+    Whether it changed."""
     if not _differs(contact, cleaned):
-        return contact
-    _apply(contact, cleaned, _resolve_tags(user_id, cleaned))
+        return False
+    before = change_log.snapshot(contact)
+    _apply(contact, cleaned, _resolve_tags(contact.user_id, cleaned))
     contact.updated_at = utcnow()
     db.session.flush()
     if "tags" in cleaned:
-        _delete_unused_tags(user_id)
-    return contact
+        _delete_unused_tags(contact.user_id)
+    change_log.record(contact, kind, before)
+    return True
 
 
 @transactional
 def delete_contact(user_id: int, contact_id: int | None) -> int:
-    """Delete the user's contact; returns its id."""
-    _take_turns_with_tags(user_id)
+    """Move the user's contact to the trash (app/services/trash.py), with
+    its lists and tags; returns its id."""
+    take_turns(user_id)
     contact = _owned_contact(user_id, contact_id, ("id",))
-    deleted_id = contact.id
-    db.session.delete(contact)
+    before = change_log.snapshot(contact)
+    contact.deleted_at = contact.updated_at = utcnow()
     db.session.flush()
-    _delete_unused_tags(user_id)
-    return deleted_id
+    change_log.record(contact, ChangeKind.DELETED, before)
+    return contact.id
 
 
-def _take_turns_with_tags(user_id: int) -> None:
-    """Wait for the user's other writes that attach or release tags, and hold
-    theirs back until this transaction ends.
+def take_turns(user_id: int) -> None:
+    """Wait for the user's other writes, and hold them back until this
+    transaction ends. Every write to a user's contacts takes it first,
+    before it locks any contact.
 
-    A tag is deleted when its last contact lets go of it. Without turns, a
-    request could attach a tag that another request is deleting (a foreign
-    key error), or have the link it just made deleted along with the tag.
+    Two reasons. A tag is deleted when its last contact lets go of it:
+    without turns, a request could attach a tag that another request is
+    deleting (a foreign key error), or have the link it just made deleted
+    along with the tag. And the change log's ids must grow in commit order
+    for each user, or a sync could miss an entry committed after a later
+    one it saw (app/services/change_log.py).
     The lock is the user's row (FOR NO KEY UPDATE, which inserts referring
     to the user do not wait for); SQLite runs one write at a time anyway.
     """
@@ -156,24 +201,42 @@ def _take_turns_with_tags(user_id: int) -> None:
 
 
 def _owned_contact(
-    user_id: int, contact_id: int | None, path: tuple[str, ...]
+    user_id: int,
+    contact_id: int | None,
+    path: tuple[str, ...],
+    trashed: bool = False,
 ) -> Contact:
-    """The user's contact, locked (`_locked_contact`); None as the id (an ID
-    of another type) is never found."""
-    contact = _locked_contact(user_id, contact_id) if contact_id is not None else None
+    """The user's contact, locked (`_locked_contact`), outside the trash
+    (or in it, `trashed`); None as the id (an ID of another type) is never
+    found."""
+    contact = (
+        _locked_contact(user_id, contact_id, trashed)
+        if contact_id is not None
+        else None
+    )
     if contact is None:
+        where = " in the trash" if trashed else ""
         raise InvalidInput.single(
-            path, "No contact with this id.", UserErrorCode.NOT_FOUND
+            path, f"No contact with this id{where}.", UserErrorCode.NOT_FOUND
         )
     return contact
 
 
-def _locked_contact(user_id: int, contact_id: int) -> Contact | None:
+def owned_contact(
+    user_id: int, contact_id: int | None, path: tuple[str, ...], trashed: bool
+) -> Contact:
+    """`_owned_contact`, for the other services that write contacts."""
+    return _owned_contact(user_id, contact_id, path, trashed)
+
+
+def _locked_contact(
+    user_id: int, contact_id: int, trashed: bool = False
+) -> Contact | None:
     """The user's contact, which no other write can change or delete until
     this transaction ends.
 
     Every write to a contact locks its row before reading it, after the
-    user's row (`_take_turns_with_tags`) and before any child row, so racing
+    user's row (`take_turns`) and before any child row, so racing
     writes take turns in one order: none deadlocks on child rows or finds
     at flush that the version it read is gone (StaleDataError). A delete
     that went first leaves nothing to find. PostgreSQL locks the row (FOR
@@ -182,7 +245,11 @@ def _locked_contact(user_id: int, contact_id: int) -> Contact | None:
     """
     if not 0 < contact_id <= MAX_ID:
         return None
-    owned = (Contact.id == contact_id, Contact.user_id == user_id)
+    owned = (
+        Contact.id == contact_id,
+        Contact.user_id == user_id,
+        Contact.deleted_at.is_not(None) if trashed else Contact.deleted_at.is_(None),
+    )
     if db.engine.dialect.name == "sqlite":
         db.session.execute(
             update(Contact)
@@ -323,3 +390,8 @@ def _delete_unused_tags(user_id: int) -> None:
             ~exists().where(contact_tags.c.tag_id == Tag.id),
         )
     )
+
+
+def delete_unused_tags(user_id: int) -> None:
+    """`_delete_unused_tags`, for the other services that write contacts."""
+    _delete_unused_tags(user_id)
