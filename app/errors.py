@@ -100,3 +100,17 @@ class RateLimited(ApiError):
     def query_cost(cls, retry_after: int) -> RateLimited:
         """The account's budget of nodes (RATELIMIT_COST_PER_ACCOUNT) is spent."""
         return cls(retry_after, "nodes asked for by this account")
+
+
+class SyncTokenExpired(ApiError):
+    """A `syncToken` older than the sync window (SYNC_TOKEN_TTL_DAYS), not
+    the viewer's, or not one of ours: the client must sync again without
+    a token (a full download)."""
+
+    code = "SYNC_TOKEN_EXPIRED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The sync token has expired or is not this account's; "
+            "sync again without a token."
+        )

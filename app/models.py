@@ -424,6 +424,9 @@ class ContactChange(Base):
     __table_args__ = (
         Index("ix_contact_changes_user_id", "user_id", "id"),
         Index("ix_contact_changes_contact_id", "contact_id", "id"),
+        # SQLite would otherwise hand the id of a deleted last entry out
+        # again (purging forgets entries), and sync needs ids that only grow.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

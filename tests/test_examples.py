@@ -41,6 +41,7 @@ RUN_ORDER = (
     "upcoming-birthdays",
     "refresh-token",
     "tags",
+    "contact-changes",
     "delete-contact",
     "trash",
     "restore-contact",
@@ -299,6 +300,11 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
     tags = frontend.run("tags", token)["tags"]
     assert [(tag["name"], tag["contactCount"]) for tag in tags] == [("Pioneers", 1)]
 
+    synced = frontend.run("contact-changes", token)["contactChanges"]
+    assert [c["contact"]["id"] for c in synced["changes"]] == [contact_id]
+    sync_token = synced["nextSyncToken"]
+    assert sync_token
+
     deleted = frontend.run("delete-contact", token, {("id",): contact_id})
     assert deleted["deleteContact"] == {"deletedId": contact_id, "userErrors": []}
 
@@ -348,6 +354,12 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
     emptied = frontend.run("empty-trash", token)["emptyTrash"]
     assert emptied == {"purgedCount": 1, "userErrors": []}
     assert frontend.run("trash", token)["trash"]["totalCount"] == 0
+    since = frontend.run("contact-changes", token, {("syncToken",): sync_token})
+    assert [
+        (change["contact"], change["deletedId"])
+        for change in since["contactChanges"]["changes"]
+    ] == [(None, i) for i in dict.fromkeys([contact_id, another["id"]])]
+    # (one tombstone on SQLite, which gives a purged contact's id out again)
 
     batch = frontend.run("create-contacts", token)["createContacts"]["contacts"]
     assert [(c["displayName"], c["version"]) for c in batch] == [

@@ -296,6 +296,7 @@ def test_a_tag_released_while_another_contact_takes_it_is_kept(
 
 
 RACE_TRIALS = 30
+EMPTY_TRASH = "mutation { emptyTrash { purgedCount userErrors { code } } }"
 
 
 def error_codes_of(payload: dict[str, Any]) -> list[str]:
@@ -439,6 +440,9 @@ def test_a_delete_racing_an_update_answers_both_with_data(
             assert updated["userErrors"] == []
             assert updated["contact"]["version"] == 2
         assert gql.data(CONTACT, {"id": contact["id"]}, token)["contact"] is None
+    # Every contact went to the trash whole; emptying it leaves nothing.
+    emptied = gql.data(EMPTY_TRASH, token=token)["emptyTrash"]
+    assert emptied == {"purgedCount": RACE_TRIALS, "userErrors": []}
     counts = row_counts(app)
     assert {name: counts[name] for name in USER_TABLES - {"users"}} == {
         "contacts": 0,
@@ -450,6 +454,7 @@ def test_a_delete_racing_an_update_answers_both_with_data(
         "auth_sessions": 1,
         "refresh_tokens": 1,
         "password_resets": 0,
+        "contact_changes": RACE_TRIALS,  # the tombstones of the purged contacts
     }
     assert gql.data(TAGS, token=token)["tags"] == []
 
@@ -483,6 +488,7 @@ USER_TABLES = {
     "auth_sessions",
     "refresh_tokens",
     "password_resets",
+    "contact_changes",
 }
 
 

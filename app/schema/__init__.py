@@ -16,7 +16,6 @@ from app.config import DOCUMENT_CACHE_SIZE, check_executor
 from app.schema.account import AccountMutation
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.autocommit import AutocommitQueries
-from app.schema.batches import BatchMutation
 from app.schema.birthdays import BirthdayQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
@@ -27,11 +26,13 @@ from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
 from app.schema.password_reset import PasswordResetMutation
 from app.schema.sessions import SessionMutation
+from app.schema.sync import SyncQuery
 from app.schema.trash import TrashMutation, TrashQuery
 from graphql_fastpath import FastExecutor
 
 Query = merge_types(
-    "Query", (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery, TrashQuery)
+    "Query",
+    (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery, TrashQuery, SyncQuery),
 )
 Mutation = merge_types(
     "Mutation",
@@ -42,7 +43,6 @@ Mutation = merge_types(
         PasswordResetMutation,
         ContactMutation,
         TrashMutation,
-        BatchMutation,
     ),
 )
 

@@ -10,9 +10,11 @@ its own index (user_id, deleted_at, id) over trashed contacts only.
 
 `contact_changes` is the append-only log that history and sync read: one
 row per change, with the contact's snapshot after it (JSON) and the fields
-it changed. Existing contacts have no entries: their history starts with
-their next change. The log's `contact_id` is no foreign key, since a purged
-contact's tombstone outlives it.
+it changed. Its ids only grow (AUTOINCREMENT on SQLite, which would
+otherwise reuse the id of a deleted last row), as sync needs. Existing
+contacts have no entries: their history starts with their next change.
+The log's `contact_id` is no foreign key, since a purged contact's
+tombstone outlives it.
 
 Downgrade drops the log, makes the indexes whole again and drops
 `deleted_at`; contacts in the trash then come back (delete them first if
@@ -96,6 +98,7 @@ def upgrade():
         sa.Column("changes", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_contact_changes_user_id", "contact_changes", ["user_id", "id"])
     op.create_index(
