@@ -395,3 +395,18 @@ def _delete_unused_tags(user_id: int) -> None:
 def delete_unused_tags(user_id: int) -> None:
     """`_delete_unused_tags`, for the other services that write contacts."""
     _delete_unused_tags(user_id)
+
+
+def clean(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """`_clean`, for the other services that write contacts (batches)."""
+    return _clean(fields, current)
+
+
+def differs(contact: Contact, cleaned: Mapping[str, Any]) -> bool:
+    """`_differs`: whether writing `cleaned` would change `contact`."""
+    return _differs(contact, cleaned)
+
+
+def identifying_values(contact: Contact) -> dict[str, Any]:
+    """`_identifying_values`: what a contact needs one of, as it is now."""
+    return _identifying_values(contact)
