@@ -16,6 +16,7 @@ from app.config import DOCUMENT_CACHE_SIZE, check_executor
 from app.schema.account import AccountMutation
 from app.schema.auth import AuthMutation, AuthQuery
 from app.schema.autocommit import AutocommitQueries
+from app.schema.batches import BatchMutation
 from app.schema.birthdays import BirthdayQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
@@ -43,6 +44,7 @@ Mutation = merge_types(
         PasswordResetMutation,
         ContactMutation,
         TrashMutation,
+        BatchMutation,
     ),
 )
 

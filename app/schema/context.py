@@ -59,11 +59,16 @@ class Context:
         document each count, while nested fields (a page of contacts and
         their tags) cost nothing more. Code below the root uses `_signed_in`.
         """
+        return self._viewer_using(1)
+
+    def _viewer_using(self, uses: int) -> Viewer | None:
+        """`viewer`, counted as `uses` uses of the login's token (a batch
+        counts one per item)."""
         user = self._signed_in()
         session_id = self.authentication.session_id
         if user is not None and session_id is not None:
             with retry_after_header(self.response):
-                rate_limits.token_use(session_id)
+                rate_limits.token_use(session_id, uses)
                 self._charge_query_cost(user.id)
         return user
 
@@ -79,8 +84,10 @@ class Context:
         if self._query_cost_refused is not None:
             raise RateLimited.query_cost(self._query_cost_refused.retry_after)
 
-    def require_viewer(self) -> Viewer:
-        viewer = self.viewer
+    def require_viewer(self, uses: int = 1) -> Viewer:
+        """The signed-in user, or UNAUTHENTICATED; counted as `uses` uses
+        of the login's token (`viewer`): a batch of n items passes n."""
+        viewer = self._viewer_using(uses)
         if viewer is None:
             raise NotAuthenticated.required()
         return viewer

@@ -35,7 +35,7 @@ from graphql import (
     get_variable_values,
     visit,
 )
-from graphql.language import IntValueNode, ValueNode
+from graphql.language import IntValueNode, ListValueNode, ValueNode
 from graphql.validation import validate
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -58,6 +58,14 @@ PAGE_LISTS = frozenset({"edges", "nodes"})
 # A contact's lists, at the most items input validation lets one hold.
 # `Query.tags` shares the name and is counted alike: an account's tags are
 # not bounded, so no count would be exact.
+# Batch mutations, by the argument that lists their items: each item counts
+# one, and the payload's `contacts` holds one contact per item.
+BATCH_ITEMS = {
+    "createContacts": "input",
+    "updateContacts": "input",
+    "deleteContacts": "ids",
+}
+BATCH_PAYLOAD_LISTS = ("contacts",)
 CONTACT_LISTS = {
     "emails": LIST_MAX_ITEMS,
     "phones": LIST_MAX_ITEMS,
@@ -308,7 +316,7 @@ class DocumentShapes(SelectionFold[Shape]):
             return []
         return [GraphQLError(f"{aliases} aliases found. Allowed: {max_aliases}")]
 
-    def combine(self, parts: list[Shape]) -> Shape:
+    def combine(self, parts: Iterator[Shape]) -> Shape:
         return sum(parts, EMPTY)
 
     def field(self, node: FieldNode) -> Shape:
@@ -343,17 +351,24 @@ class _Costs(SelectionFold[int]):
     of n items is n times the cost for one, so a fragment's cost is worked
     out once whatever the lists above its spreads."""
 
-    def __init__(self, fragments: Fragments, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        fragments: Fragments,
+        variables: Mapping[str, Any],
+        sized: Mapping[str, int] | None = None,
+    ) -> None:
         super().__init__(fragments)
         self.variables = variables
+        self.sized = sized or {}  # lists of a known size (a batch's payload)
+        self.batch_payloads: dict[int, _Costs] = {}
 
-    def combine(self, parts: list[int]) -> int:
+    def combine(self, parts: Iterator[int]) -> int:
         return sum(parts)
 
     def field(self, node: FieldNode) -> int:
+        if node.name.value in BATCH_ITEMS:
+            return self._batch(node)
         items = self._items(node)
-        if node.selection_set is None:  # a leaf: no call for nothing below
-            return 0 if items is None else items
         below = self.of(node.selection_set)
         return below if items is None else items + items * below
 
@@ -361,11 +376,42 @@ class _Costs(SelectionFold[int]):
         """The most items the field may hold; None for a field that is no
         list (nor connection)."""
         name = field.name.value
+        if name in self.sized:
+            return self.sized[name]
         if name in CONNECTION_DEFAULT_SIZES:
             return _page_size(field, self.variables)
         if name in PAGE_LISTS:
             return 1
         return CONTACT_LISTS.get(name)
+
+    def _batch(self, field: FieldNode) -> int:
+        """A batch mutation: one per item, and its payload, whose lists of
+        contacts hold one per item (each payload's cost worked out once
+        per number of items)."""
+        items = _list_length(field, BATCH_ITEMS[field.name.value], self.variables)
+        payload = self.batch_payloads.get(items)
+        if payload is None:
+            sized = dict.fromkeys(BATCH_PAYLOAD_LISTS, items)
+            payload = _Costs(self.fragments, self.variables, sized)
+            self.batch_payloads[items] = payload
+        return items + payload.of(field.selection_set)
+
+
+def _list_length(field: FieldNode, argument: str, variables: Mapping[str, Any]) -> int:
+    """How many items the field's list `argument` holds: a list literal's
+    or a variable's length; a single value (coerced to a list of one)
+    counts one."""
+    for node in field.arguments or ():
+        if node.name.value != argument:
+            continue
+        value = node.value
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            return len(given) if isinstance(given, list) else 1
+        return 1
+    return 0
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:

@@ -161,7 +161,7 @@ def upcoming_birthdays(
 
 
 def _matching(user_id: int, window: Window) -> Any:
-    """The user's contacts whose birthday falls in
+    """The user's contacts outside the trash whose birthday falls in
     `window`, soonest first, then by sort name and id."""
     key = Contact.birthday_md
     parts = window.parts()
@@ -169,6 +169,7 @@ def _matching(user_id: int, window: Window) -> Any:
         select(Contact.id)
         .where(
             Contact.user_id == user_id,
+            Contact.deleted_at.is_(None),
             or_(*(key.between(low, high) for _, low, high in parts)),
         )
         .order_by(_soonest(key, parts), Contact.sort_last, Contact.id)

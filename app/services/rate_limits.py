@@ -256,9 +256,10 @@ def reset_password_attempt(address: str) -> None:
     current().hit(RESET_PASSWORD_PER_IP, address)
 
 
-def token_use(session_id: str) -> None:
-    """One authenticated field executed with a login's access token."""
-    current().hit(PER_TOKEN, session_id)
+def token_use(session_id: str, uses: int = 1) -> None:
+    """One authenticated field executed with a login's access token, as
+    `uses` uses (a batch mutation counts one per item)."""
+    current().hit(PER_TOKEN, session_id, uses)
 
 
 def query_cost_use(user_id: int, cost: int) -> None:
