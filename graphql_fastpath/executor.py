@@ -647,7 +647,7 @@ class StaticSelections(SelectionFold[bool]):
     def field(self, node: FieldNode) -> bool:
         return not node.directives
 
-    def combine(self, parts: Iterator[bool]) -> bool:
+    def combine(self, parts: list[bool]) -> bool:
         return all(parts)
 
     def inline_fragment(self, node: InlineFragmentNode) -> bool:

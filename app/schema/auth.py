@@ -43,7 +43,10 @@ class User(Node):
         )
 
     @strawberry.field(
-        description="The account's live logins (not ended, not expired), newest first."
+        description=(
+            "The account's live logins (not ended, not expired), newest first; "
+            "at most 100: signing in beyond that ends the oldest."
+        )
     )
     def sessions(self) -> list[Session]:
         return sessions_of(self.pk, self.session_id)

@@ -96,11 +96,17 @@ def login(
 
 
 def _find_account(email: str) -> User | None:
-    """The account of `email`, if any. An email no database can compare
-    (NUL, a lone surrogate) matches none."""
+    """The account of `email`, if any, locked until the login commits
+    (PostgreSQL; SQLite writes one at a time anyway): a password change,
+    reset or account deletion under way finishes first, and the password is
+    checked against what it left, so no login made with an old password
+    outlives the change that ended the others. An email no database can
+    compare (NUL, a lone surrogate) matches none."""
     if unusable_characters(email) is not None:
         return None
-    return db.session.scalar(select(User).where(User.email_key == email_key(email)))
+    return db.session.scalar(
+        select(User).where(User.email_key == email_key(email)).with_for_update()
+    )
 
 
 @transactional

@@ -23,6 +23,10 @@ from app.extensions import db
 from app.models import AuthSession, utcnow
 
 SESSION_ID_FIELD = ("id",)
+# The most live logins an account keeps: signing in beyond it ends the
+# oldest, so the list of logins (`me { sessions }`) stays short whatever a
+# client does (a script that logs in on every run, say).
+MAX_LIVE_SESSIONS = 100
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,18 @@ def revoke_all(user_id: int, keep: str | None = None) -> int:
     caller's transaction (a password change or reset); how many ended."""
     condition = AuthSession.id != keep if keep is not None else None
     return _revoke_where(user_id, condition)
+
+
+def make_room_for_one_more(user_id: int) -> int:
+    """End the user's oldest live logins beyond the newest
+    MAX_LIVE_SESSIONS - 1, before a sign-in adds one; how many ended."""
+    newest = (
+        select(AuthSession.id)
+        .where(*_live(user_id, utcnow()))
+        .order_by(AuthSession.created_at.desc(), AuthSession.id)
+        .limit(MAX_LIVE_SESSIONS - 1)
+    )
+    return _revoke_where(user_id, AuthSession.id.not_in(newest.scalar_subquery()))
 
 
 def _revoke_where(user_id: int, condition: ColumnElement[bool] | None) -> int:

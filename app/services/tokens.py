@@ -32,6 +32,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import sessions
 from graphql_fastpath.lru import LruCache
 
 REFRESH_TOKEN_FIELD = ("refreshToken",)
@@ -67,10 +68,12 @@ def start_session(user: User, user_agent: str | None = None) -> IssuedTokens:
     fit) to show in the account's list of logins.
 
     Deletes the user's expired records first, so they go away even when
-    nobody runs `flask prune-tokens` (two indexed deletes per sign-in).
+    nobody runs `flask prune-tokens` (two indexed deletes per sign-in), and
+    ends the oldest logins beyond `sessions.MAX_LIVE_SESSIONS`.
     """
     prune_expired(user_id=user.id)
     prune_expired_refresh_tokens(user_id=user.id)
+    sessions.make_room_for_one_more(user.id)
     now = utcnow()
     session = AuthSession(
         id=str(uuid.uuid4()),

@@ -4,16 +4,17 @@ account's rows reaches `users` through ON DELETE CASCADE foreign keys."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import ForeignKey, Table, func, select
+from sqlalchemy import ForeignKey, Table, func, select, update
 
 from app.errors import FieldError, InvalidInput, NotAuthenticated, UserErrorCode
 from app.extensions import Base, db
 from app.models import AuthSession, User
-from app.services import accounts, contacts, passwords, tokens
+from app.services import accounts, auth, contacts, passwords, tokens
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 
 PASSWORD = "accounts service passphrase"
@@ -208,3 +209,48 @@ def test_change_password_refused_changes_nothing(app_context: None) -> None:
     user = db.session.get_one(User, ada.id)
     assert passwords.verify_password(user.password_hash, PASSWORD)
     assert db.session.get_one(AuthSession, other.session_id).revoked_at is None
+
+
+def test_a_login_waits_for_a_password_change_under_way_and_checks_the_new_hash(
+    app: Flask,
+) -> None:
+    """PostgreSQL: without the login's row lock, a login with the old
+    password racing a change would read the old hash and open a login the
+    change never saw (SQLite writes one at a time, so it cannot race)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+        ada = new_user()
+        ada_id, new_hash = ada.id, passwords.hash_password(NEW_PASSWORD)
+        engine = db.engine
+    outcome: list[object] = []
+
+    def log_in_with_the_old_password() -> None:
+        with app.app_context():
+            try:
+                outcome.append(auth.login("ada@example.com", PASSWORD))
+            except InvalidInput as error:
+                outcome.append(error.errors)
+
+    with engine.connect() as change:
+        # A change under way: the row locked and the new hash written, not
+        # yet committed (accounts.change_password holds the same lock).
+        change.execute(select(User.id).where(User.id == ada_id).with_for_update())
+        change.execute(
+            update(User).where(User.id == ada_id).values(password_hash=new_hash)
+        )
+        racer = threading.Thread(target=log_in_with_the_old_password)
+        racer.start()
+        racer.join(timeout=1)
+        waited = racer.is_alive()
+        change.commit()
+    racer.join(timeout=10)
+
+    assert waited
+    assert outcome == [
+        [
+            FieldError(
+                None, "Wrong email or password.", UserErrorCode.INVALID_CREDENTIALS
+            )
+        ]
+    ]

@@ -203,3 +203,26 @@ def test_renew_session_refuses_an_ended_or_foreign_login(app_context: None) -> N
         tokens.renew_session(ada, graces.session_id)
     with pytest.raises(NotAuthenticated, match="invalid"):
         tokens.renew_session(ada, "6f9619ff-8b86-d011-b42d-00c04fc964ff")
+
+
+def test_signing_in_beyond_the_most_live_logins_ends_the_oldest(
+    app_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions, "MAX_LIVE_SESSIONS", 3)
+    ada, grace = new_user(), new_user("grace@example.com")
+    graces = [sign_in(grace) for _ in range(3)]
+    oldest, ended_early, _ = (sign_in(ada, f"#{n}") for n in range(3))
+    session(ended_early).revoked_at = utcnow()  # an ended login takes no room
+    db.session.commit()
+    newest = [sign_in(ada, f"#{n}") for n in (3, 4)]
+
+    live = [s.user_agent for s in sessions.live_sessions(ada.id)]
+
+    assert live == ["#4", "#3", "#2"]
+    assert session(oldest).revoked_at is not None
+    with pytest.raises(NotAuthenticated):
+        tokens.authenticate(oldest.access_token)
+    assert [tokens.authenticate(i.access_token)[1] for i in newest] == [
+        i.session_id for i in newest
+    ]
+    assert len(sessions.live_sessions(grace.id)) == len(graces)
