@@ -316,7 +316,7 @@ class DocumentShapes(SelectionFold[Shape]):
             return []
         return [GraphQLError(f"{aliases} aliases found. Allowed: {max_aliases}")]
 
-    def combine(self, parts: Iterator[Shape]) -> Shape:
+    def combine(self, parts: list[Shape]) -> Shape:
         return sum(parts, EMPTY)
 
     def field(self, node: FieldNode) -> Shape:
@@ -362,13 +362,15 @@ class _Costs(SelectionFold[int]):
         self.sized = sized or {}  # lists of a known size (a batch's payload)
         self.batch_payloads: dict[int, _Costs] = {}
 
-    def combine(self, parts: Iterator[int]) -> int:
+    def combine(self, parts: list[int]) -> int:
         return sum(parts)
 
     def field(self, node: FieldNode) -> int:
         if node.name.value in BATCH_ITEMS:
             return self._batch(node)
         items = self._items(node)
+        if node.selection_set is None:  # a leaf: no call for nothing below
+            return 0 if items is None else items
         below = self.of(node.selection_set)
         return below if items is None else items + items * below
 
