@@ -51,10 +51,18 @@ from graphql_fastpath.selections import Fragments, SelectionFold, fragments_of
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none: the connections, and
 # `upcomingBirthdays` (a plain list, at most its `first`, by default its cap).
-CONNECTION_DEFAULT_SIZES = {"contacts": 20, "upcomingBirthdays": MAX_RESULTS}
+CONNECTION_DEFAULT_SIZES = {
+    "contacts": 20,
+    "trash": 20,
+    "history": 20,
+    "contactChanges": 20,
+    "upcomingBirthdays": MAX_RESULTS,
+}
 # Lists of a connection: one item per element of its page (the page size is
-# already in the multiplier), each counted, `edges` and `nodes` alike.
-PAGE_LISTS = frozenset({"edges", "nodes"})
+# already in the multiplier), each counted, `edges` and `nodes` alike, and
+# contactChanges' `changes` (a name a revision's list of changed fields
+# shares: counted one per revision too, short as that list is).
+PAGE_LISTS = frozenset({"edges", "nodes", "changes"})
 # A contact's lists, at the most items input validation lets one hold.
 # `Query.tags` shares the name and is counted alike: an account's tags are
 # not bounded, so no count would be exact.

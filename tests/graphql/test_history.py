@@ -9,7 +9,9 @@ import json
 from typing import Any
 
 import pytest
+from graphql import parse
 
+from app.schema.limits import query_cost
 from tests.helpers import (
     FULL_CONTACT,
     GraphQL,
@@ -329,3 +331,30 @@ def test_other_user_errors_carry_no_current_contact(gql: GraphQL, token: str) ->
     assert errors_of(update(gql, token, {"id": contact["id"], "firstName": None})) == [
         (["input"], "REQUIRED")
     ]
+
+
+@pytest.mark.parametrize(
+    ("document", "cost"),
+    [
+        # trash: its page, and each contact's history page below it
+        ("{ trash(first: 10) { nodes { id } } }", 10 + 10),
+        (
+            "{ trash(first: 10) { nodes { history(first: 5) { nodes { version } } } }}",
+            10 + 10 * (1 + 5 + 5),
+        ),
+        # a history page without `first` is the default page of 20
+        (
+            '{ contact(id: "x") { history { edges { node { version } } } } }',
+            20 + 20 * 1,
+        ),
+        (
+            "{ contactChanges(first: 50) { changes { contact { emails { value } } } }}",
+            50 + 50 * (1 + 1 * 50),
+        ),
+    ],
+    ids=["trash", "trash-history", "history-default", "contact-changes"],
+)
+def test_the_new_connections_count_their_pages_in_the_query_cost(
+    document: str, cost: int
+) -> None:
+    assert query_cost(parse(document), {}, None) == cost
