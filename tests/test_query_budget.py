@@ -4,6 +4,7 @@ and spending it slows no other account."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -135,3 +136,26 @@ def test_the_budget_counts_cost_not_requests() -> None:
         limits.hit(COST_PER_ACCOUNT, "user:1", 1)
     assert refused.value.retry_after in range(1, 61)
     limits.hit(COST_PER_ACCOUNT, "user:2", 30)
+
+
+@pytest.mark.redis
+def test_two_workers_share_the_budget_through_redis(
+    redis_url: str, key_prefix: Callable[[], str]
+) -> None:
+    """Each worker builds its own limiter; Redis holds the one count."""
+    settings = {
+        "MAX_QUERY_COST": 100,
+        "RATELIMIT_COST_PER_ACCOUNT": "250/minute",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": key_prefix(),
+    }
+    first, second = RateLimits(settings), RateLimits(settings)
+
+    first.hit(COST_PER_ACCOUNT, "user:1", 100)
+    second.hit(COST_PER_ACCOUNT, "user:1", 100)
+    with pytest.raises(RateLimited):
+        first.hit(COST_PER_ACCOUNT, "user:1", 100)
+    second.hit(COST_PER_ACCOUNT, "user:1", 50)
+    with pytest.raises(RateLimited):
+        second.hit(COST_PER_ACCOUNT, "user:1", 1)
+    first.hit(COST_PER_ACCOUNT, "user:2", 100)

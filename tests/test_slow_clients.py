@@ -472,3 +472,44 @@ def test_nginx_answers_in_json_when_the_app_is_down(tmp_path: Path) -> None:
     )
     assert answer.headers["Content-Type"] == "application/json"
     assert answer.headers["Retry-After"] == "5"
+
+
+def test_nginx_refuses_a_flood_from_one_address(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Beyond NGINX_RATE_PER_ADDRESS and its burst, nginx answers the 429
+    itself (no upstream in its access line: no worker saw the request);
+    another address is served."""
+    with nginx(
+        backend,
+        tmp_path / "nginx",
+        NGINX_RATE_PER_ADDRESS="1r/m",
+        NGINX_BURST_PER_ADDRESS="2",
+    ) as (port, log):
+        answers = [
+            graphql(port, "{ __typename }", source="127.0.0.8") for _ in range(4)
+        ]
+        elsewhere = graphql(port, "{ __typename }", source="127.0.0.9")
+        time.sleep(0.2)  # nginx writes its access lines after answering
+        lines = access_lines(log)
+
+    assert [answer.status for answer in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.body == {
+        "errors": [
+            {
+                "message": "Too many requests per second from this address "
+                "(NGINX_RATE_PER_ADDRESS).",
+                "extensions": {"code": "RATE_LIMITED", "retryAfter": 1},
+            }
+        ]
+    }
+    assert elsewhere.status == 200
+    flooded = [line for line in lines if line["client"] == "127.0.0.8"]
+    assert [(line["status"], line["upstream_ms"] != "") for line in flooded] == [
+        (200, True),
+        (200, True),
+        (200, True),
+        (429, False),
+    ]
