@@ -476,7 +476,9 @@ HASH_PARAMETER = "HASH-PARAMETER-7f3a"
 
 
 @transactional
-def register_twice(email: str, password: str, name: str | None) -> Any:
+def register_twice(
+    email: str, password: str, name: str | None, user_agent: str | None = None
+) -> Any:
     """Two accounts with one email: a real unique violation from the
     database, escaping as IntegrityError."""
     for _ in range(2):
