@@ -30,6 +30,7 @@ from graphql import (
     GraphQLSchema,
     build_schema,
 )
+from itsdangerous import TimestampSigner
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -342,7 +343,12 @@ def ada_contact(gql: GraphQL, token: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def executors(app: Flask, accounts: Accounts) -> Iterator[differential.Executors]:
+def executors(
+    app: Flask, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[differential.Executors]:
+    # A sync token holds the second it was signed in: both executors must
+    # sign in the same second to send the same bytes.
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: 1_800_000_000)
     ids, cursors = fuzzing.seed_user(
         accounts, differential.EMAIL, differential.CONTACTS
     )
