@@ -18,9 +18,6 @@ NOT_YET_MOVED = {
     "tests/graphql/test_delete_account.py",
     "tests/graphql/test_password_reset.py",
     "tests/graphql/test_sessions.py",
-    "tests/services/test_accounts_service.py",
-    "tests/services/test_password_reset.py",
-    "tests/services/test_sessions_service.py",
     "tests/test_password_reset_timing.py",
 }
 

@@ -5,7 +5,6 @@ account's rows reaches `users` through ON DELETE CASCADE foreign keys."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -19,12 +18,6 @@ from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 
 PASSWORD = "accounts service passphrase"
 NEW_PASSWORD = "another fine passphrase"
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
 
 
 def new_user(email: str = "ada@example.com") -> User:

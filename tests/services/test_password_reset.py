@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,12 +26,6 @@ INVALID_TOKEN = FieldError(
     "This reset link is invalid, expired or already used; ask for a new one.",
     UserErrorCode.INVALID_TOKEN,
 )
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
 
 
 def count(model: type[db.Model]) -> int:

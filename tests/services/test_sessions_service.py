@@ -3,11 +3,9 @@ app.services.tokens that record them (user agent, lastUsedAt, renewal)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from flask_jwt_extended import decode_token
 from sqlalchemy import select
 
@@ -17,12 +15,6 @@ from app.models import AuthSession, RefreshToken, User, utcnow
 from app.services import sessions, tokens
 
 NOT_FOUND = FieldError(("id",), "No session with this id.", UserErrorCode.NOT_FOUND)
-
-
-@pytest.fixture
-def app_context(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        yield
 
 
 def new_user(email: str = "ada@example.com") -> User:
