@@ -50,7 +50,7 @@ from app.config import (
 )
 from app.db.pool_health import drop_dead_connections
 from app.extensions import db
-from app.services import auth, contact_queries, seed
+from app.services import auth, contact_queries, mail, seed
 from tests.factories import ContactFactory, UserFactory
 from tests.helpers import (
     DEFAULT_PASSWORD,
@@ -85,6 +85,7 @@ from tests.support import (
     lockdown,
     logging_apps,
     login_timing,
+    password_reset_timing,
     query_limits,
     read_path,
     schema_repo,
@@ -971,6 +972,37 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]
         url = f"sqlite:///{tmp_path / 'migrations.db'}"
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- tests/test_password_reset_timing.py -----------------------------------
+
+
+@pytest.fixture
+def reset_timing_gql(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[GraphQL]:
+    """/graphql of an app that mails the tests' (slow) SMTP server, with one
+    account."""
+    app: Flask = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'timing.db'}",
+            "RATELIMIT_ENABLED": False,
+            **smtp_server.settings(),
+        },
+    )
+    with app.app_context():
+        db.create_all()
+    gql = GraphQL(app.test_client())
+    variables = {
+        "input": {"email": password_reset_timing.KNOWN, "password": DEFAULT_PASSWORD}
+    }
+    assert gql.data(password_reset_timing.REGISTER, variables) == {
+        "register": {"userErrors": []}
+    }
+    smtp_server.delay = password_reset_timing.SMTP_DELAY
+    yield gql
+    assert mail.OUTBOX.wait_idle(30)
     with app.app_context():
         db.engine.dispose()
 

@@ -18,7 +18,6 @@ NOT_YET_MOVED = {
     "tests/graphql/test_delete_account.py",
     "tests/graphql/test_password_reset.py",
     "tests/graphql/test_sessions.py",
-    "tests/test_password_reset_timing.py",
 }
 
 
