@@ -90,6 +90,7 @@ from tests.support import (
     read_path,
     schema_repo,
     search_indexes,
+    sessions,
     slow_clients,
     snapshot,
     token_hardening,
@@ -429,6 +430,19 @@ def reader(app: Flask, accounts: Accounts) -> read_path.Viewer:
     registered = accounts.register("reader@example.com")
     user_id = int(decode_id(registered["user"]["id"]).split(":")[1])
     return read_path.Viewer(registered["accessToken"], user_id, app)
+
+
+# --- tests/graphql/test_sessions.py ----------------------------------------
+
+
+@pytest.fixture
+def sessions_ada(app: Flask, client: FlaskClient) -> sessions.Login:
+    return sessions.sign_in(app, client, "ada@example.com", "Laptop", new=True)
+
+
+@pytest.fixture
+def sessions_grace(app: Flask, client: FlaskClient) -> sessions.Login:
+    return sessions.sign_in(app, client, "grace@example.com", "Grace's phone", new=True)
 
 
 # --- tests/http/test_cors.py -----------------------------------------------

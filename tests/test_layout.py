@@ -17,7 +17,6 @@ NOT_YET_MOVED = {
     "tests/graphql/test_change_password.py",
     "tests/graphql/test_delete_account.py",
     "tests/graphql/test_password_reset.py",
-    "tests/graphql/test_sessions.py",
 }
 
 
