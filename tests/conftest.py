@@ -341,6 +341,24 @@ def ada_contact(gql: GraphQL, token: str) -> dict[str, Any]:
     return create_contact(gql, token, FULL_INPUT)
 
 
+# --- tests/graphql/test_delete_account.py ----------------------------------
+
+
+@pytest.fixture
+def delete_account_limited_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app with rate limits on: 2 login attempts an account a minute."""
+    high = "1000/minute"
+    return make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_LOGIN_PER_IP=high,
+        RATELIMIT_LOGIN_PER_EMAIL="2/minute",
+        RATELIMIT_REGISTER_PER_IP=high,
+        RATELIMIT_REFRESH_PER_IP=high,
+        RATELIMIT_PER_TOKEN=high,
+    )
+
+
 # --- tests/graphql/test_executor_differential.py ---------------------------
 
 

@@ -4,12 +4,11 @@ nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
@@ -267,39 +266,10 @@ def test_deleting_twice_in_one_document_deletes_once(app: Flask, gql: GraphQL) -
     assert row_counts(app)["users"] == 0
 
 
-@pytest.fixture
-def limited_app(database: str) -> Iterator[Flask]:
-    """An app with rate limits on: 2 login attempts an account a minute."""
-    high = "1000/minute"
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN_PER_IP": high,
-            "RATELIMIT_LOGIN_PER_EMAIL": "2/minute",
-            "RATELIMIT_REGISTER_PER_IP": high,
-            "RATELIMIT_REFRESH_PER_IP": high,
-            "RATELIMIT_PER_TOKEN": high,
-        },
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
-
-
 def test_attempts_are_counted_like_logins_and_refused_over_the_limit(
-    limited_app: Flask,
+    delete_account_limited_app: Flask,
 ) -> None:
-    client = limited_app.test_client()
+    client = delete_account_limited_app.test_client()
 
     def post(query: str, variables: dict[str, Any], token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -323,7 +293,7 @@ def test_attempts_are_counted_like_logins_and_refused_over_the_limit(
     assert error["path"] == ["deleteAccount"]
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert refused.headers["Retry-After"] == str(error["extensions"]["retryAfter"])
-    assert row_counts(limited_app)["users"] == 1
+    assert row_counts(delete_account_limited_app)["users"] == 1
     assert post(ME, {}, token).get_json() == {
         "data": {"me": {"email": "ada@example.com"}}
     }
