@@ -51,6 +51,8 @@ RUN_ORDER = (
     "empty-trash",
     "create-contacts",
     "update-contacts",
+    "rename-tag",
+    "delete-tag",
     "delete-contacts",
     "list-sessions",
     "revoke-session",
@@ -380,6 +382,21 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
         (batch_ids[0], "Mathematician", False, 2),
         (batch_ids[1], "Programmer", True, 2),
     ]
+    batch_tags = {t["name"]: t["id"] for t in frontend.run("tags", token)["tags"]}
+    renamed = frontend.run("rename-tag", token, {("id",): batch_tags["NASA"]})
+    assert renamed["renameTag"]["tag"] == {
+        "id": batch_tags["NASA"],
+        "name": "NASA Langley",
+        "contactCount": 2,
+    }
+    untagged = frontend.run("delete-tag", token, {("id",): batch_tags["Pioneers"]})
+    assert untagged["deleteTag"] == {
+        "deletedId": batch_tags["Pioneers"],
+        "userErrors": [],
+    }
+    assert [
+        (t["name"], t["contactCount"]) for t in frontend.run("tags", token)["tags"]
+    ] == [("NASA Langley", 2)]
     gone = frontend.run("delete-contacts", token, {("ids",): batch_ids})[
         "deleteContacts"
     ]

@@ -28,6 +28,7 @@ from app.schema.parsing import CachedParse, OneOperation
 from app.schema.password_reset import PasswordResetMutation
 from app.schema.sessions import SessionMutation
 from app.schema.sync import SyncQuery
+from app.schema.tags import TagMutation
 from app.schema.trash import TrashMutation, TrashQuery
 from graphql_fastpath import FastExecutor
 
@@ -45,6 +46,7 @@ Mutation = merge_types(
         ContactMutation,
         TrashMutation,
         BatchMutation,
+        TagMutation,
     ),
 )
 
