@@ -67,6 +67,7 @@ from tests.smtp import SmtpServer, start_smtp_server
 from tests.support import (
     auth_api,
     browsing,
+    change_password,
     compiled_reads,
     cors,
     differential,
@@ -330,6 +331,34 @@ def other_app(database: str, app: Flask) -> Iterator[Flask]:
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# --- tests/graphql/test_change_password.py ---------------------------------
+
+
+@pytest.fixture
+def change_password_ada(gql: GraphQL) -> change_password.Login:
+    variables = {
+        "input": {"email": change_password.EMAIL, "password": change_password.PASSWORD}
+    }
+    payload = gql.data(change_password.REGISTER, variables)["register"]
+    assert payload["userErrors"] == []
+    return change_password.Login(payload["accessToken"], payload["refreshToken"])
+
+
+@pytest.fixture
+def change_password_limited_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app with rate limits on: 3 login attempts an account a minute."""
+    high = "1000/minute"
+    return make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_LOGIN_PER_IP=high,
+        RATELIMIT_LOGIN_PER_EMAIL="3/minute",
+        RATELIMIT_REGISTER_PER_IP=high,
+        RATELIMIT_REFRESH_PER_IP=high,
+        RATELIMIT_PER_TOKEN=high,
+    )
 
 
 # --- tests/graphql/test_contacts.py ----------------------------------------

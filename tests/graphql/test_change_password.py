@@ -4,38 +4,29 @@ wrong current password INVALID_CREDENTIALS, counted like login attempts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import User
 from app.services import passwords
+from tests.support.change_password import (
+    AUTH_FIELDS,
+    EMAIL,
+    PASSWORD,
+    REGISTER,
+    Login,
+)
 
 if TYPE_CHECKING:  # the `gql` fixture's type (tests/conftest.py)
     from tests.helpers import GraphQL
 
-PASSWORD = "change password tests' passphrase"
 NEW_PASSWORD = "a freshly chosen passphrase"
-EMAIL = "ada@example.com"
-
-AUTH_FIELDS = """
-  user { email sessions { current } }
-  accessToken refreshToken expiresIn
-  userErrors { field message code }
-"""
-REGISTER = f"""
-mutation Register($input: RegisterInput!) {{
-  register(input: $input) {{ {AUTH_FIELDS} }}
-}}
-"""
 LOGIN = f"""
 mutation Login($input: LoginInput!) {{ login(input: $input) {{ {AUTH_FIELDS} }} }}
 """
@@ -60,12 +51,6 @@ WRONG_CURRENT = {
     "message": "The password is wrong.",
     "code": "INVALID_CREDENTIALS",
 }
-
-
-@dataclass(frozen=True)
-class Login:
-    access: str
-    refresh: str
 
 
 def refused(*errors: dict[str, Any]) -> dict[str, Any]:
@@ -121,29 +106,22 @@ def sid(app: Flask, token: str) -> str:
         return value
 
 
-@pytest.fixture
-def ada(gql: GraphQL) -> Login:
-    variables = {"input": {"email": EMAIL, "password": PASSWORD}}
-    payload = gql.data(REGISTER, variables)["register"]
-    assert payload["userErrors"] == []
-    return Login(payload["accessToken"], payload["refreshToken"])
-
-
 def test_change_password_gives_this_login_a_new_pair_and_ends_the_others(
-    app: Flask, gql: GraphQL, ada: Login
+    app: Flask, gql: GraphQL, change_password_ada: Login
 ) -> None:
     phone, tablet = sign_in(gql), sign_in(gql)
     assert works(gql, phone)  # verified once, and cached
 
-    payload = change(gql, ada)
+    payload = change(gql, change_password_ada)
 
     assert payload["userErrors"] == []
     assert payload["user"] == {"email": EMAIL, "sessions": [{"current": True}]}
     assert payload["expiresIn"] == 900
     renewed = Login(payload["accessToken"], payload["refreshToken"])
-    assert renewed.access != ada.access
-    assert renewed.refresh != ada.refresh
-    assert sid(app, renewed.access) == sid(app, ada.access)  # the same login
+    assert renewed.access != change_password_ada.access
+    assert renewed.refresh != change_password_ada.refresh
+    # the same login
+    assert sid(app, renewed.access) == sid(app, change_password_ada.access)
     assert works(gql, renewed)
     assert not works(gql, phone)
     assert not works(gql, tablet)
@@ -158,12 +136,12 @@ def test_change_password_gives_this_login_a_new_pair_and_ends_the_others(
 
 
 def test_the_new_password_signs_in_and_the_old_one_no_longer_does(
-    app: Flask, gql: GraphQL, ada: Login
+    app: Flask, gql: GraphQL, change_password_ada: Login
 ) -> None:
     with app.app_context():
         old_hash = db.session.scalar(select(User.password_hash))
 
-    change(gql, ada)
+    change(gql, change_password_ada)
 
     assert login_errors(gql, NEW_PASSWORD) == []
     assert login_errors(gql, PASSWORD) == [
@@ -182,13 +160,13 @@ def test_the_new_password_signs_in_and_the_old_one_no_longer_does(
 
 
 def test_the_refresh_token_held_before_is_retired_like_after_a_refresh(
-    gql: GraphQL, ada: Login
+    gql: GraphQL, change_password_ada: Login
 ) -> None:
-    payload = change(gql, ada)
+    payload = change(gql, change_password_ada)
     renewed = Login(payload["accessToken"], payload["refreshToken"])
 
     # Presenting it again is reuse: the login ends, as for a rotated token.
-    assert refresh_errors(gql, ada) == [
+    assert refresh_errors(gql, change_password_ada) == [
         {
             "field": ["refreshToken"],
             "message": "The refresh token was already used; sign in again.",
@@ -198,11 +176,13 @@ def test_the_refresh_token_held_before_is_retired_like_after_a_refresh(
     assert not works(gql, renewed)
 
 
-def test_other_accounts_keep_their_logins(gql: GraphQL, ada: Login) -> None:
+def test_other_accounts_keep_their_logins(
+    gql: GraphQL, change_password_ada: Login
+) -> None:
     variables = {"input": {"email": "grace@example.com", "password": PASSWORD}}
     grace = gql.data(REGISTER, variables)["register"]
 
-    change(gql, ada)
+    change(gql, change_password_ada)
 
     assert works(gql, Login(grace["accessToken"], grace["refreshToken"]))
     assert login_errors(gql, PASSWORD, "grace@example.com") == []
@@ -214,13 +194,13 @@ def test_other_accounts_keep_their_logins(gql: GraphQL, ada: Login) -> None:
     ids=["wrong", "empty", "other-case", "trailing-space", "nul"],
 )
 def test_a_wrong_current_password_is_invalid_credentials_and_changes_nothing(
-    gql: GraphQL, ada: Login, current: str
+    gql: GraphQL, change_password_ada: Login, current: str
 ) -> None:
     phone = sign_in(gql)
 
-    assert change(gql, ada, current=current) == refused(WRONG_CURRENT)
+    assert change(gql, change_password_ada, current=current) == refused(WRONG_CURRENT)
     assert works(gql, phone)
-    assert works(gql, ada)
+    assert works(gql, change_password_ada)
     assert refresh_errors(gql, phone) == []
     assert login_errors(gql, PASSWORD) == []
     assert login_errors(gql, NEW_PASSWORD) != []
@@ -247,11 +227,11 @@ def test_a_wrong_current_password_is_invalid_credentials_and_changes_nothing(
     ids=["empty", "short", "common", "email", "long", "nul"],
 )
 def test_the_new_password_follows_the_register_rules(
-    gql: GraphQL, ada: Login, new: str, code: str, message: str
+    gql: GraphQL, change_password_ada: Login, new: str, code: str, message: str
 ) -> None:
     phone = sign_in(gql)
 
-    assert change(gql, ada, new=new) == refused(
+    assert change(gql, change_password_ada, new=new) == refused(
         {"field": NEW, "message": message, "code": code}
     )
     assert works(gql, phone)
@@ -259,9 +239,11 @@ def test_the_new_password_follows_the_register_rules(
 
 
 def test_a_wrong_current_and_a_weak_new_password_are_both_reported(
-    gql: GraphQL, ada: Login
+    gql: GraphQL, change_password_ada: Login
 ) -> None:
-    assert change(gql, ada, current="wrong passphrase", new="short") == refused(
+    assert change(
+        gql, change_password_ada, current="wrong passphrase", new="short"
+    ) == refused(
         WRONG_CURRENT,
         {
             "field": NEW,
@@ -272,57 +254,32 @@ def test_a_wrong_current_and_a_weak_new_password_are_both_reported(
 
 
 def test_the_same_password_again_is_allowed_and_still_ends_the_other_logins(
-    gql: GraphQL, ada: Login
+    gql: GraphQL, change_password_ada: Login
 ) -> None:
     phone = sign_in(gql)
 
-    payload = change(gql, ada, new=PASSWORD)
+    payload = change(gql, change_password_ada, new=PASSWORD)
 
     assert payload["userErrors"] == []
     assert not works(gql, phone)
     assert login_errors(gql, PASSWORD) == []
 
 
-def test_change_password_needs_a_working_token(gql: GraphQL, ada: Login) -> None:
+def test_change_password_needs_a_working_token(
+    gql: GraphQL, change_password_ada: Login
+) -> None:
     variables = {"input": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}}
 
     assert gql.error_codes(CHANGE, variables) == ["UNAUTHENTICATED"]
     assert gql.error_codes(CHANGE, variables, "not-a-token") == ["UNAUTHENTICATED"]
-    gql.data("mutation { logout { ok } }", token=ada.access)
-    assert gql.error_codes(CHANGE, variables, ada.access) == ["UNAUTHENTICATED"]
+    gql.data("mutation { logout { ok } }", token=change_password_ada.access)
+    assert gql.error_codes(CHANGE, variables, change_password_ada.access) == [
+        "UNAUTHENTICATED"
+    ]
     assert login_errors(gql, PASSWORD) == []
 
 
 # --- counted like login attempts -------------------------------------------------
-
-
-@pytest.fixture
-def limited_app(database: str) -> Iterator[Flask]:
-    """An app with rate limits on: 3 login attempts an account a minute."""
-    high = "1000/minute"
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_LOGIN_PER_IP": high,
-            "RATELIMIT_LOGIN_PER_EMAIL": "3/minute",
-            "RATELIMIT_REGISTER_PER_IP": high,
-            "RATELIMIT_REFRESH_PER_IP": high,
-            "RATELIMIT_PER_TOKEN": high,
-        },
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
 
 
 def post(
@@ -341,9 +298,9 @@ def post(
 
 
 def test_attempts_count_with_logins_of_the_account_and_are_refused_over_the_limit(
-    limited_app: Flask,
+    change_password_limited_app: Flask,
 ) -> None:
-    client = limited_app.test_client()
+    client = change_password_limited_app.test_client()
     registered, _ = post(
         client, REGISTER, {"input": {"email": EMAIL, "password": PASSWORD}}
     )
@@ -372,7 +329,7 @@ def test_attempts_count_with_logins_of_the_account_and_are_refused_over_the_limi
     # login form is refused for the account as well.
     login, _ = post(client, LOGIN, {"input": {"email": EMAIL, "password": PASSWORD}})
     assert login["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
-    with limited_app.app_context():
+    with change_password_limited_app.app_context():
         stored = db.session.scalar(select(User.password_hash))
         assert stored is not None
         assert passwords.verify_password(stored, PASSWORD)
