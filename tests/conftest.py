@@ -86,6 +86,7 @@ from tests.support import (
     lockdown,
     logging_apps,
     login_timing,
+    password_reset_api,
     password_reset_timing,
     query_limits,
     read_path,
@@ -109,8 +110,8 @@ POSTGRES_SKIP_REASON = (
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "app_settings(**settings): settings the `app` fixture puts on top of "
-        "the testing config",
+        "app_settings(**settings): settings the `app` fixture (and `mail_app`) "
+        "puts on top of the testing config",
     )
 
 
@@ -467,6 +468,38 @@ def alice(gql: GraphQL, accounts: Accounts) -> isolation.Alice:
 def bob(accounts: Accounts) -> str:
     """The second user's access token."""
     return accounts.token("bob@example.com")
+
+
+# --- tests/graphql/test_password_reset.py ----------------------------------
+
+
+@pytest.fixture
+def mail_app(
+    request: pytest.FixtureRequest, database: str, smtp_server: SmtpServer
+) -> Iterator[Flask]:
+    """The testing app, sending mail to the tests' SMTP server, with the
+    settings of the closest `app_settings` marker on top."""
+    marker = request.node.get_closest_marker("app_settings")
+    settings = marker.kwargs if marker else {}
+    app = password_reset_api.make_app(database, smtp_server, **settings)
+    yield app
+    assert mail.OUTBOX.wait_idle(password_reset_api.IDLE_TIMEOUT)
+    release_database(app)
+
+
+@pytest.fixture
+def mail_client(mail_app: Flask) -> FlaskClient:
+    return mail_app.test_client()
+
+
+@pytest.fixture
+def mail_gql(mail_client: FlaskClient) -> GraphQL:
+    return GraphQL(mail_client)
+
+
+@pytest.fixture
+def mail_accounts(mail_gql: GraphQL) -> Accounts:
+    return Accounts(mail_gql)
 
 
 # --- tests/graphql/test_read_path.py ---------------------------------------

@@ -11,11 +11,6 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-# Test modules added while the fixtures moved to conftest.py, each still
-# defining its own; move them, then take them off this list.
-NOT_YET_MOVED = {
-    "tests/graphql/test_password_reset.py",
-}
 
 
 def relative(path: Path) -> str:
@@ -88,13 +83,4 @@ def test_only_conftest_defines_fixtures() -> None:
         for path in sorted(TESTS.rglob("*.py"))
         if path.name != "conftest.py" and (fixtures := fixtures_defined(parsed(path)))
     }
-    moved = sorted(
-        path for path in NOT_YET_MOVED - set(defining) if (ROOT / path).exists()
-    )
-    assert moved == [], f"take {moved} off NOT_YET_MOVED: no fixtures left there"
-    unexpected = {
-        path: fixtures
-        for path, fixtures in defining.items()
-        if path not in NOT_YET_MOVED
-    }
-    assert unexpected == {}, f"fixtures belong in tests/conftest.py: {unexpected}"
+    assert defining == {}, f"fixtures belong in tests/conftest.py: {defining}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import PasswordReset, utcnow
 from app.services import password_reset
 from app.services.mail import OUTBOX
 from tests.helpers import DEFAULT_PASSWORD, Accounts, GraphQL, release_database
 from tests.smtp import Received, SmtpServer, free_port
+from tests.support.password_reset_api import IDLE_TIMEOUT, make_app
 
 LINK_PREFIX = "https://app.example/reset-password?token="
 SENDER = "Contacts <no-reply@app.example>"
@@ -63,41 +62,6 @@ INVALID_TOKEN = [
         "code": "INVALID_TOKEN",
     }
 ]
-IDLE_TIMEOUT = 10.0
-
-
-def make_app(database: str, smtp_server: SmtpServer, **settings: Any) -> Flask:
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database, **smtp_server.settings(), **settings},
-    )
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-@pytest.fixture
-def app(database: str, smtp_server: SmtpServer) -> Iterator[Flask]:
-    """The testing app, sending mail to the tests' SMTP server."""
-    app = make_app(database, smtp_server)
-    yield app
-    assert OUTBOX.wait_idle(IDLE_TIMEOUT)
-    release_database(app)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def gql(client: FlaskClient) -> GraphQL:
-    return GraphQL(client)
-
-
-@pytest.fixture
-def accounts(gql: GraphQL) -> Accounts:
-    return Accounts(gql)
 
 
 def request_link(gql: GraphQL, smtp_server: SmtpServer, email: str) -> Received:
@@ -126,11 +90,11 @@ def login(gql: GraphQL, email: str, password: str) -> dict[str, Any]:
 
 
 def test_the_link_arrives_by_smtp_and_resets_the_password(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    registered = accounts.register("ada@example.com")
+    registered = mail_accounts.register("ada@example.com")
 
-    message = request_link(gql, smtp_server, "  ADA@Example.COM ")
+    message = request_link(mail_gql, smtp_server, "  ADA@Example.COM ")
 
     assert message.mail_from == "no-reply@app.example"
     assert message.rcpt_tos == ["ada@example.com"]
@@ -140,29 +104,29 @@ def test_the_link_arrives_by_smtp_and_resets_the_password(
     assert "within 30 minutes" in message.body
     token = token_of(message)
     assert len(token) == 43  # 32 random bytes, URL-safe base64
-    payload = reset(gql, token)
+    payload = reset(mail_gql, token)
     assert payload["userErrors"] == []
     assert payload["user"] == {
         "id": registered["user"]["id"],
         "email": "ada@example.com",
     }
     assert payload["expiresIn"] == 900
-    assert gql.data(ME, token=payload["accessToken"]) == {
+    assert mail_gql.data(ME, token=payload["accessToken"]) == {
         "me": {"email": "ada@example.com"}
     }
-    assert login(gql, "ada@example.com", NEW_PASSWORD)["userErrors"] == []
-    assert login(gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == [
+    assert login(mail_gql, "ada@example.com", NEW_PASSWORD)["userErrors"] == []
+    assert login(mail_gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == [
         {"code": "INVALID_CREDENTIALS"}
     ]
     assert len(smtp_server.received) == 1
 
 
 def test_an_unknown_email_gets_the_same_answer_and_no_mail(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    accounts.register("ada@example.com")
+    mail_accounts.register("ada@example.com")
 
-    assert gql.data(REQUEST, {"email": "nobody@example.com"}) == ACCEPTED
+    assert mail_gql.data(REQUEST, {"email": "nobody@example.com"}) == ACCEPTED
 
     assert OUTBOX.wait_idle(IDLE_TIMEOUT)
     assert smtp_server.received == []
@@ -173,9 +137,9 @@ def test_an_unknown_email_gets_the_same_answer_and_no_mail(
     [("", "REQUIRED"), ("not an address", "INVALID"), ("a\x00@example.com", "INVALID")],
 )
 def test_an_address_that_is_no_address_is_refused_whatever_the_accounts(
-    gql: GraphQL, smtp_server: SmtpServer, email: str, code: str
+    mail_gql: GraphQL, smtp_server: SmtpServer, email: str, code: str
 ) -> None:
-    payload = gql.data(REQUEST, {"email": email})["requestPasswordReset"]
+    payload = mail_gql.data(REQUEST, {"email": email})["requestPasswordReset"]
 
     assert payload["ok"] is False
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
@@ -186,13 +150,13 @@ def test_an_address_that_is_no_address_is_refused_whatever_the_accounts(
 
 
 def test_the_token_works_once(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    accounts.register("ada@example.com")
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
-    first = reset(gql, token)
+    mail_accounts.register("ada@example.com")
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
+    first = reset(mail_gql, token)
 
-    again = reset(gql, token, "yet another passphrase")
+    again = reset(mail_gql, token, "yet another passphrase")
 
     assert first["userErrors"] == []
     assert again == {
@@ -202,32 +166,32 @@ def test_the_token_works_once(
         "expiresIn": None,
         "userErrors": INVALID_TOKEN,
     }
-    assert login(gql, "ada@example.com", NEW_PASSWORD)["userErrors"] == []
-    assert gql.data(ME, token=first["accessToken"]) == {
+    assert login(mail_gql, "ada@example.com", NEW_PASSWORD)["userErrors"] == []
+    assert mail_gql.data(ME, token=first["accessToken"]) == {
         "me": {"email": "ada@example.com"}
     }
 
 
 @pytest.mark.parametrize(("minutes", "works"), [(29, True), (30, False), (31, False)])
 def test_the_token_lives_30_minutes(
-    gql: GraphQL,
-    accounts: Accounts,
+    mail_gql: GraphQL,
+    mail_accounts: Accounts,
     smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
     minutes: int,
     works: bool,
 ) -> None:
-    accounts.register("ada@example.com")
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    mail_accounts.register("ada@example.com")
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
     later = utcnow() + timedelta(minutes=minutes)
     monkeypatch.setattr(password_reset, "utcnow", lambda: later)
 
-    payload = reset(gql, token)
+    payload = reset(mail_gql, token)
 
     assert (payload["userErrors"] == []) is works
     if not works:
         assert payload["userErrors"] == INVALID_TOKEN
-        assert login(gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
+        assert login(mail_gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
 
 
 @pytest.mark.parametrize(
@@ -243,13 +207,13 @@ def test_the_token_lives_30_minutes(
     ids=["empty", "short", "well-formed", "long", "nul", "surrogate"],
 )
 def test_an_unknown_token_is_invalid(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer, token: str
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer, token: str
 ) -> None:
-    accounts.register("ada@example.com")
-    request_link(gql, smtp_server, "ada@example.com")
+    mail_accounts.register("ada@example.com")
+    request_link(mail_gql, smtp_server, "ada@example.com")
 
-    assert reset(gql, token)["userErrors"] == INVALID_TOKEN
-    assert login(gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
+    assert reset(mail_gql, token)["userErrors"] == INVALID_TOKEN
+    assert login(mail_gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
 
 
 @pytest.mark.parametrize(
@@ -263,66 +227,68 @@ def test_an_unknown_token_is_invalid(
     ],
 )
 def test_the_register_rules_apply_and_the_token_stays_usable(
-    gql: GraphQL,
-    accounts: Accounts,
+    mail_gql: GraphQL,
+    mail_accounts: Accounts,
     smtp_server: SmtpServer,
     password: str,
     code: str,
 ) -> None:
-    accounts.register("ada@example.com")
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    mail_accounts.register("ada@example.com")
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
 
-    refused = reset(gql, token, password)
+    refused = reset(mail_gql, token, password)
 
     assert refused["accessToken"] is None
     assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
         (["input", "newPassword"], code)
     ]
-    assert login(gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
-    assert reset(gql, token)["userErrors"] == []
+    assert login(mail_gql, "ada@example.com", DEFAULT_PASSWORD)["userErrors"] == []
+    assert reset(mail_gql, token)["userErrors"] == []
 
 
 def test_a_reset_ends_every_login_of_the_account_and_no_one_elses(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    first = accounts.register("ada@example.com")
-    second = login(gql, "ada@example.com", DEFAULT_PASSWORD)
-    other = accounts.register("grace@example.com")
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    first = mail_accounts.register("ada@example.com")
+    second = login(mail_gql, "ada@example.com", DEFAULT_PASSWORD)
+    other = mail_accounts.register("grace@example.com")
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
 
-    signed_in = reset(gql, token)
+    signed_in = reset(mail_gql, token)
 
     for old in (first, second):
-        assert gql.error_codes(ME, token=old["accessToken"]) == ["UNAUTHENTICATED"]
-        refreshed = gql.data(REFRESH, {"token": old["refreshToken"]})
+        assert mail_gql.error_codes(ME, token=old["accessToken"]) == ["UNAUTHENTICATED"]
+        refreshed = mail_gql.data(REFRESH, {"token": old["refreshToken"]})
         assert refreshed["refreshToken"]["userErrors"] == [{"code": "INVALID_TOKEN"}]
-    assert gql.data(ME, token=signed_in["accessToken"]) == {
+    assert mail_gql.data(ME, token=signed_in["accessToken"]) == {
         "me": {"email": "ada@example.com"}
     }
-    assert gql.data(ME, token=other["accessToken"]) == {
+    assert mail_gql.data(ME, token=other["accessToken"]) == {
         "me": {"email": "grace@example.com"}
     }
 
 
 def test_using_one_link_ends_the_other_links(
-    gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    accounts.register("ada@example.com")
-    older = token_of(request_link(gql, smtp_server, "ada@example.com"))
-    newer = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    mail_accounts.register("ada@example.com")
+    older = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
+    newer = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
 
     assert older != newer
-    assert reset(gql, newer)["userErrors"] == []
-    assert reset(gql, older, "yet another passphrase")["userErrors"] == INVALID_TOKEN
+    assert reset(mail_gql, newer)["userErrors"] == []
+    assert (
+        reset(mail_gql, older, "yet another passphrase")["userErrors"] == INVALID_TOKEN
+    )
 
 
 def test_the_token_is_stored_only_as_its_sha256(
-    app: Flask, gql: GraphQL, accounts: Accounts, smtp_server: SmtpServer
+    mail_app: Flask, mail_gql: GraphQL, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    accounts.register("ada@example.com")
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    mail_accounts.register("ada@example.com")
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
 
-    with app.app_context():
+    with mail_app.app_context():
         (row,) = db.session.scalars(select(PasswordReset)).all()
         stored = [str(getattr(row, c.key)) for c in PasswordReset.__table__.columns]
 
@@ -333,11 +299,11 @@ def test_the_token_is_stored_only_as_its_sha256(
 
 
 def test_the_link_comes_from_the_setting_not_the_request_host(
-    client: FlaskClient, accounts: Accounts, smtp_server: SmtpServer
+    mail_client: FlaskClient, mail_accounts: Accounts, smtp_server: SmtpServer
 ) -> None:
-    accounts.register("ada@example.com")
+    mail_accounts.register("ada@example.com")
 
-    response = client.post(
+    response = mail_client.post(
         "/graphql",
         json={"query": REQUEST, "variables": {"email": "ada@example.com"}},
         headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
@@ -350,18 +316,18 @@ def test_the_link_comes_from_the_setting_not_the_request_host(
 
 
 def test_neither_token_nor_link_is_logged(
-    gql: GraphQL,
-    accounts: Accounts,
+    mail_gql: GraphQL,
+    mail_accounts: Accounts,
     smtp_server: SmtpServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    accounts.register("ada@example.com")
+    mail_accounts.register("ada@example.com")
     caplog.set_level(logging.DEBUG)
 
-    token = token_of(request_link(gql, smtp_server, "ada@example.com"))
+    token = token_of(request_link(mail_gql, smtp_server, "ada@example.com"))
     assert OUTBOX.wait_idle(IDLE_TIMEOUT)
-    reset(gql, token)
-    reset(gql, token)
+    reset(mail_gql, token)
+    reset(mail_gql, token)
 
     logged = "\n".join(
         record.getMessage() + str(record.__dict__) for record in caplog.records
@@ -424,24 +390,16 @@ def test_with_reset_switched_off_both_mutations_say_so_and_the_rest_works(
     assert smtp_server.received == []
 
 
+@pytest.mark.app_settings(
+    RATELIMIT_ENABLED=True,
+    RATELIMIT_STORAGE_URI="memory://",
+    RATELIMIT_RESET_REQUEST_PER_IP="6/minute",
+    RATELIMIT_RESET_REQUEST_PER_EMAIL="2/hour",
+    RATELIMIT_RESET_PASSWORD_PER_IP="3/minute",
+    RATELIMIT_REGISTER_PER_IP="100/minute",
+)
 class TestRateLimits:
     """Requests per address and per email, uses of a token per address."""
-
-    @pytest.fixture
-    def app(self, database: str, smtp_server: SmtpServer) -> Iterator[Flask]:
-        app = make_app(
-            database,
-            smtp_server,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="memory://",
-            RATELIMIT_RESET_REQUEST_PER_IP="6/minute",
-            RATELIMIT_RESET_REQUEST_PER_EMAIL="2/hour",
-            RATELIMIT_RESET_PASSWORD_PER_IP="3/minute",
-            RATELIMIT_REGISTER_PER_IP="100/minute",
-        )
-        yield app
-        assert OUTBOX.wait_idle(IDLE_TIMEOUT)
-        release_database(app)
 
     @staticmethod
     def refused(gql: GraphQL, query: str, variables: dict[str, Any]) -> Any:
@@ -450,34 +408,34 @@ class TestRateLimits:
         return error["extensions"]
 
     def test_per_email_whatever_its_spelling_or_account(
-        self, gql: GraphQL, accounts: Accounts
+        self, mail_gql: GraphQL, mail_accounts: Accounts
     ) -> None:
-        accounts.register("ada@example.com")
+        mail_accounts.register("ada@example.com")
         for email in ("ada@example.com", "nobody@example.com"):
-            assert gql.data(REQUEST, {"email": email}) == ACCEPTED
-            assert gql.data(REQUEST, {"email": email.upper()}) == ACCEPTED
+            assert mail_gql.data(REQUEST, {"email": email}) == ACCEPTED
+            assert mail_gql.data(REQUEST, {"email": email.upper()}) == ACCEPTED
 
-            extensions = self.refused(gql, REQUEST, {"email": f" {email} "})
+            extensions = self.refused(mail_gql, REQUEST, {"email": f" {email} "})
 
             assert extensions["code"] == "RATE_LIMITED"
             assert 3500 < extensions["retryAfter"] <= 3600
 
-    def test_per_address(self, gql: GraphQL) -> None:
+    def test_per_address(self, mail_gql: GraphQL) -> None:
         for number in range(6):
             email = f"user{number}@example.com"
-            assert gql.data(REQUEST, {"email": email}) == ACCEPTED
+            assert mail_gql.data(REQUEST, {"email": email}) == ACCEPTED
 
-        extensions = self.refused(gql, REQUEST, {"email": "seventh@example.com"})
+        extensions = self.refused(mail_gql, REQUEST, {"email": "seventh@example.com"})
 
         assert extensions["code"] == "RATE_LIMITED"
         assert 0 < extensions["retryAfter"] <= 60
 
-    def test_token_uses_per_address(self, gql: GraphQL) -> None:
+    def test_token_uses_per_address(self, mail_gql: GraphQL) -> None:
         for _ in range(3):
-            assert reset(gql, "A" * 43)["userErrors"] == INVALID_TOKEN
+            assert reset(mail_gql, "A" * 43)["userErrors"] == INVALID_TOKEN
 
         extensions = self.refused(
-            gql, RESET, {"input": {"token": "A" * 43, "newPassword": NEW_PASSWORD}}
+            mail_gql, RESET, {"input": {"token": "A" * 43, "newPassword": NEW_PASSWORD}}
         )
 
         assert extensions["code"] == "RATE_LIMITED"
