@@ -9,8 +9,9 @@ exactly these two screens would:
 - the Bearer token is checked with PyJWT (signature, expiry, claims) and
   one query that the login (`sid`) exists, belongs to the user and was
   not revoked;
-- one query reads the page, with each contact's emails, phones and tags
-  aggregated as JSON by PostgreSQL, in the orders the API uses;
+- one query reads the page, leaving out the trash as the API does (so it
+  uses the same partial indexes), with each contact's emails, phones and
+  tags aggregated as JSON by PostgreSQL, in the orders the API uses;
 - one psycopg connection per gunicorn worker, in autocommit mode;
 - orjson writes the response, as the API's view does.
 
@@ -50,7 +51,7 @@ SELECT c.id, c.first_name, c.last_name, c.company, c.sort_last,
      FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
     WHERE ct.contact_id = c.id) AS tags
 FROM contacts c
-WHERE c.user_id = %(user_id)s {condition}
+WHERE c.user_id = %(user_id)s AND c.deleted_at IS NULL {condition}
 ORDER BY c.sort_last, c.id
 LIMIT %(limit)s
 """
