@@ -1,0 +1,64 @@
+"""What a contact file is: its text encoding and its format.
+
+Exports in the wild are UTF-8, UTF-8 with a byte-order mark (Outlook,
+Excel) or UTF-16 with one (Outlook's "Unicode CSV"); a BOM settles the
+encoding, and without one the file is read as UTF-8. The format follows
+from the first line that is not blank: a vCard begins `BEGIN:VCARD`, any
+other text is taken for a CSV header row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from enum import Enum
+from typing import TextIO
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# A BOM that survived decoding (a string from JSON, say) is not content.
+BOM_CHARACTER = "\ufeff"
+
+
+class Format(Enum):
+    VCARD = "VCARD"
+    CSV = "CSV"
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding a file starting with `head` is read in."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding
+    return "utf-8"
+
+
+def decode(data: bytes) -> str:
+    """`data` as text, by its BOM (which does not stay in the text)."""
+    return data.decode(encoding_of(data[:3]))
+
+
+def open_text(stream: io.BufferedReader) -> TextIO:
+    """`stream` (a file opened "rb") read as text, by its BOM, without
+    reading it whole: a file far larger than memory is read a buffer at a
+    time. Line endings are kept as written (CSV and vCard both need them)."""
+    encoding = encoding_of(stream.peek(3)[:3])
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
+
+
+def without_bom(text: str) -> str:
+    return text.removeprefix(BOM_CHARACTER)
+
+
+def detect(text: str) -> Format:
+    """The format of a file whose text starts with `text` (a few hundred
+    characters are enough)."""
+    first_line = next(
+        (line for line in without_bom(text).splitlines() if line.strip()), ""
+    )
+    if first_line.strip().upper().startswith("BEGIN:VCARD"):
+        return Format.VCARD
+    return Format.CSV
