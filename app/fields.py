@@ -132,6 +132,14 @@ CONTACT_FIELDS = (
     ContactField("favorite", Kind.BOOL, "favorite", nullable=False, default=False),
 )
 
+# The year a birthday without a year is stored in: a date column needs one.
+# 1604 is Apple's convention (vCard's X-APPLE-OMIT-YEAR=1604), so files
+# from Apple devices read back as they were written, and it is a leap year,
+# so 29 February fits. No one alive was born then: nothing computes an age
+# from it (app/services/birthdays.py), and the vCard and CSV writers show
+# such a birthday without its year.
+NO_YEAR = 1604
+
 BY_NAME = {field.name: field for field in CONTACT_FIELDS}
 NAME_FIELDS = tuple(f.name for f in CONTACT_FIELDS if f.naming is Naming.NAME)
 FALLBACK_FIELDS = tuple(f.name for f in CONTACT_FIELDS if f.naming is Naming.FALLBACK)
