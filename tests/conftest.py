@@ -350,16 +350,7 @@ def change_password_ada(gql: GraphQL) -> change_password.Login:
 @pytest.fixture
 def change_password_limited_app(make_app: Callable[..., Flask]) -> Flask:
     """An app with rate limits on: 3 login attempts an account a minute."""
-    high = "1000/minute"
-    return make_app(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_LOGIN_PER_IP=high,
-        RATELIMIT_LOGIN_PER_EMAIL="3/minute",
-        RATELIMIT_REGISTER_PER_IP=high,
-        RATELIMIT_REFRESH_PER_IP=high,
-        RATELIMIT_PER_TOKEN=high,
-    )
+    return limited_api.limited_app(make_app, RATELIMIT_LOGIN_PER_EMAIL="3/minute")
 
 
 # --- tests/graphql/test_contacts.py ----------------------------------------
@@ -377,16 +368,7 @@ def ada_contact(gql: GraphQL, token: str) -> dict[str, Any]:
 @pytest.fixture
 def delete_account_limited_app(make_app: Callable[..., Flask]) -> Flask:
     """An app with rate limits on: 2 login attempts an account a minute."""
-    high = "1000/minute"
-    return make_app(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_LOGIN_PER_IP=high,
-        RATELIMIT_LOGIN_PER_EMAIL="2/minute",
-        RATELIMIT_REGISTER_PER_IP=high,
-        RATELIMIT_REFRESH_PER_IP=high,
-        RATELIMIT_PER_TOKEN=high,
-    )
+    return limited_api.limited_app(make_app, RATELIMIT_LOGIN_PER_EMAIL="2/minute")
 
 
 # --- tests/graphql/test_executor_differential.py ---------------------------
@@ -1159,12 +1141,7 @@ def make_limited_api(make_app: Callable[..., Flask]) -> limited_api.MakeApi:
     """Apps with rate limiting on, all on one database: `make_api(**settings)`."""
 
     def make(**settings: Any) -> limited_api.Api:
-        limited = {
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **limited_api.ALL_LIMITS_HIGH,
-        }
-        return limited_api.Api(make_app(**(limited | settings)))
+        return limited_api.Api(limited_api.limited_app(make_app, **settings))
 
     return make
 

@@ -10,18 +10,17 @@ themselves (tests/graphql/test_filters.py covers `%` and `_` alone).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact, EmailAddress, User
 from app.services import seed
 from tests.helpers import Accounts, GraphQL, create
+from tests.support.statements import Execution, executions, index_names, plan_nodes
 
 SEARCH_INDEX = "ix_contacts_user_search_trgm"
 ORDER_INDEXES = {
@@ -42,61 +41,13 @@ query Contacts(
 }
 """
 
-Statement = tuple[str, Any]
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[Statement]]:
-    """The SQL statements (with their parameters) run while the block runs."""
-    seen: list[Statement] = []
-
-    def record(*args: Any) -> None:
-        _connection, _cursor, statement, parameters, _context, _many = args
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def plan_nodes(
-    app: Flask, statement: Statement, *, seqscan: bool = True
-) -> list[dict[str, Any]]:
-    """The nodes of the plan PostgreSQL chooses for `statement`; without
-    `seqscan`, a small table shows which indexes could answer it."""
-    sql, parameters = statement
-    with app.app_context(), db.engine.connect() as connection:
-        if not seqscan:
-            connection.execute(text("SET LOCAL enable_seqscan = off"))
-        explained = connection.exec_driver_sql(
-            f"EXPLAIN (FORMAT JSON) {sql}", parameters
-        ).scalar_one()
-
-    def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """The node and its inputs; not the per-row subqueries (SubPlan) that
-        read the first email and phone."""
-        yield node
-        for child in node.get("Plans", []):
-            if child["Parent Relationship"] != "SubPlan":
-                yield from walk(child)
-
-    return list(walk(explained[0]["Plan"]))
-
-
-def index_names(nodes: list[dict[str, Any]]) -> set[str]:
-    return {node["Index Name"] for node in nodes if "Index Name" in node}
-
 
 def contacts(
     gql: GraphQL, token: str, variables: dict[str, Any]
-) -> tuple[list[Statement], dict[str, Any]]:
+) -> tuple[list[Execution], dict[str, Any]]:
     """One `contacts` request: the statements it ran, and the connection."""
     app: Flask = gql.client.application
-    with statements(app) as seen:
+    with executions(app) as seen:
         connection: dict[str, Any] = gql.data(CONTACTS, variables, token)["contacts"]
     return seen, connection
 
@@ -147,7 +98,7 @@ def test_search_is_answered_by_the_trigram_index(
 
     seen, connection = contacts(gql, token, {"filter": {"search": name.upper()}})
 
-    searches = [s for s in seen if "LIKE" in s[0]]
+    searches = [s for s in seen if "LIKE" in s.statement]
     assert len(searches) == 2  # the page and totalCount
     assert [
         SEARCH_INDEX in index_names(plan_nodes(app, s, seqscan=False)) for s in searches
@@ -168,7 +119,7 @@ def test_wildcards_in_search_match_themselves_through_the_index(
 
     seen, connection = contacts(gql, token, {"filter": {"search": "r\\cent 100%_O"}})
 
-    page = next(s for s in seen if "LIKE" in s[0])
+    page = next(s for s in seen if "LIKE" in s.statement)
     assert SEARCH_INDEX in index_names(plan_nodes(app, page, seqscan=False))
     assert [edge["node"]["id"] for edge in connection["edges"]] == [wanted]
 
@@ -186,7 +137,7 @@ def test_page_after_a_cursor_starts_there_in_the_orderings_index(
 
     seen, _ = contacts(gql, token, {"orderBy": order, "first": 20, "after": after})
 
-    page = next(s for s in seen if "ORDER BY" in s[0] and "LIMIT" in s[0])
+    page = next(s for s in seen if "ORDER BY" in s.statement and "LIMIT" in s.statement)
     nodes = plan_nodes(app, page)
     scans = [node for node in nodes if node.get("Index Name") == ORDER_INDEXES[field]]
     assert [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]] == []

@@ -4,7 +4,6 @@ single mutations, the change log, the trash, and rate limits by item."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,9 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from graphql import parse
-from sqlalchemy import event
 
-from app.extensions import db
 from app.schema.limits import query_cost
 from tests.helpers import (
     NOTHING_STORED,
@@ -26,6 +23,7 @@ from tests.helpers import (
     fetch,
     stored_rows,
 )
+from tests.support.statements import executions
 
 USER_ERRORS = "userErrors { field message code }"
 CREATE_MANY = f"""
@@ -448,20 +446,9 @@ def statement_kinds(app: Flask) -> Iterator[Counter[str]]:
     """How many statements of each kind (verb and first table) run while
     the block runs; an executemany is one statement."""
     kinds: Counter[str] = Counter()
-
-    def record(*args: Any) -> None:
-        statement = args[2]
-        verb = statement.split(None, 1)[0].upper()
-        table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", statement)
-        kinds[f"{verb} {table.group(1) if table else ''}".strip()] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with executions(app) as seen:
         yield kinds
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    kinds.update(execution.kind for execution in seen)
 
 
 def batch_statements(

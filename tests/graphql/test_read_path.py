@@ -17,6 +17,7 @@ from app.extensions import db
 from app.services.contact_input import EmailInput, PhoneInput
 from tests.helpers import GraphQL
 from tests.support.read_path import Viewer
+from tests.support.statements import executions
 
 EVERY_LIST = """
 query Page($first: Int!) {
@@ -61,21 +62,12 @@ def page_statements(
 def tables_read(app: Flask, sql: list[str] | None = None) -> Iterator[list[set[str]]]:
     """The tables each SQL statement names, in order, while the block runs
     (and the statements themselves, in `sql` when given)."""
-    statements: list[set[str]] = []
-
-    def record(*args: Any) -> None:
-        statement = args[2]
-        statements.append(set(re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', statement)))
-        if sql is not None:
-            sql.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    tables: list[set[str]] = []
+    with executions(app) as seen:
+        yield tables
+    tables.extend(execution.tables for execution in seen)
+    if sql is not None:
+        sql.extend(execution.statement for execution in seen)
 
 
 def test_statements_per_request_do_not_grow_with_the_page_size(
@@ -284,25 +276,16 @@ def test_a_nameless_contact_is_shown_by_its_first_email_or_phone(
 def test_queries_read_without_a_transaction_and_mutations_keep_theirs(
     app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
-    levels: list[str | None] = []
-
-    def record(connection: Any, *_: Any) -> None:
-        levels.append(connection.get_execution_options().get("isolation_level"))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with executions(app) as seen:
         gql.data("{ contacts(first: 5) { nodes { id } } }", token=reader.token)
-        read = list(levels)
-        levels.clear()
+    read = [execution.isolation_level for execution in seen]
+    with executions(app) as seen:
         created = gql.data(
             'mutation { createContact(input: {firstName: "Ann"}) '
             "{ contact { firstName } } }",
             token=reader.token,
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    levels = [execution.isolation_level for execution in seen]
 
     assert read == ["AUTOCOMMIT", "AUTOCOMMIT"]
     assert created == {"createContact": {"contact": {"firstName": "Ann"}}}
@@ -314,24 +297,16 @@ def test_a_query_reads_on_one_connection_and_gives_it_back(
     app: Flask, gql: GraphQL, reader: Viewer
 ) -> None:
     reader.add_contacts(2)
-    used: list[tuple[int, str | None]] = []
-
-    def record(connection: Any, *_: Any) -> None:
-        level = connection.get_execution_options().get("isolation_level")
-        used.append((id(connection.connection.dbapi_connection), level))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with executions(app) as seen:
         # The page and the token check on the read connection; the count
         # and the tags through the ORM session, which joins it.
         data = gql.data(
             "{ contacts(first: 1) { totalCount nodes { lastName } } tags { name } }",
             token=reader.token,
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    used = [(e.dbapi_connection, e.isolation_level) for e in seen]
+    with app.app_context():
+        engine = db.engine
 
     assert data["contacts"] == {"totalCount": 2, "nodes": [{"lastName": "Person 000"}]}
     assert len(used) >= 4

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import AuthSession
 from app.schema.ids import to_global_id
 from app.services import opaque
 from tests.support.sessions import Login, post, sign_in
+from tests.support.statements import executions
 
 if TYPE_CHECKING:  # the `gql` fixture's type (tests/conftest.py)
     from tests.helpers import GraphQL
@@ -191,19 +192,9 @@ def test_refreshing_moves_last_used_at_and_reading_does_not(
 def test_listing_sessions_reads_on_one_autocommit_connection_and_writes_nothing(
     app: Flask, gql: GraphQL, sessions_ada: Login
 ) -> None:
-    statements: list[tuple[str, str | None]] = []
-
-    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        level = connection.get_execution_options().get("isolation_level")
-        statements.append((statement.split()[0].upper(), level))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with executions(app) as seen:
         sessions = sessions_of(gql, sessions_ada)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [(e.verb, e.isolation_level) for e in seen]
 
     assert len(sessions) == 1
     # The token check and the list, both reads, without a transaction.

@@ -28,6 +28,17 @@ ALL_LIMITS_HIGH = {
 }
 
 
+def limited_app(make_app: Callable[..., Flask], **settings: Any) -> Flask:
+    """An app from `make_app` with rate limiting on, in memory, every rule
+    high but what `settings` say."""
+    limited = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **ALL_LIMITS_HIGH,
+    }
+    return make_app(**(limited | settings))
+
+
 class Api:
     """One app's /graphql, called from any client address."""
 
