@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 from enum import Enum
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -41,12 +41,41 @@ def decode(data: bytes) -> str:
     return data.decode(encoding_of(data[:3]))
 
 
-def open_text(stream: io.BufferedReader) -> TextIO:
+def open_text(stream: BinaryIO) -> TextIO:
     """`stream` (a file opened "rb") read as text, by its BOM, without
     reading it whole: a file far larger than memory is read a buffer at a
-    time. Line endings are kept as written (CSV and vCard both need them)."""
-    encoding = encoding_of(stream.peek(3)[:3])
-    return io.TextIOWrapper(stream, encoding=encoding, newline="")
+    time. Line endings are kept as written (CSV and vCard both need them).
+
+    The BOM is read, not peeked: a pipe may hand out fewer bytes than a
+    BOM in one read, and `peek` does only one."""
+    head = stream.read(len(codecs.BOM_UTF8))
+    whole = io.BufferedReader(_Rewound(head, stream))
+    return io.TextIOWrapper(whole, encoding=encoding_of(head), newline="")
+
+
+class _Rewound(io.RawIOBase):
+    """`head`, the bytes already read from `rest`, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = head
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size] = self.head[:size]
+            self.head = self.head[size:]
+            return size
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.rest.close()
+        super().close()
 
 
 def without_bom(text: str) -> str:
