@@ -4,7 +4,8 @@ A birthday falls on its month and day every year; a 29 February birthday
 falls on 28 February in the years that have no 29 February. The window is
 `days` days from `start` (`start` itself is day 0, so `days=1` is `start`
 alone), and each contact appears once, on the first day its birthday falls
-on in the window, with the age it turns then.
+on in the window, with the age it turns then (none for a birthday stored
+without its year, in `NO_YEAR`).
 
 One statement finds them: the window is one range of the contacts'
 `birthday_md` (month * 100 + day, `app.models.birthday_key`), or two across
@@ -28,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.db.reads import read_connection
 from app.errors import BadUserInput
+from app.fields import NO_YEAR
 from app.models import Contact, birthday_key
 from app.services.contact_rows import (
     ALL_FIELDS,
@@ -52,7 +54,8 @@ class UpcomingBirthday:
     contact: ContactRecord
     date: date  # the day the birthday falls on
     days_until: int  # from the window's start: 0 is the start itself
-    turning_age: int | None  # None when the birthday is not before `date`
+    # None when the birthday is not before `date`, or has no year (NO_YEAR)
+    turning_age: int | None
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,12 @@ def next_birthday(birthday: date, start: date) -> date:
 
 def upcoming(birthday: date, start: date) -> tuple[date, int, int | None]:
     """(the day, days until it, the age turned) of `birthday`'s next day
-    from `start`; no age when the birthday is not before that day."""
+    from `start`; no age when the birthday is not before that day, or was
+    stored without its year (NO_YEAR: an age from it would be nonsense)."""
     day = next_birthday(birthday, start)
     age = day.year - birthday.year
-    return day, (day - start).days, age if age > 0 else None
+    known = age > 0 and birthday.year != NO_YEAR
+    return day, (day - start).days, age if known else None
 
 
 def upcoming_birthdays(

@@ -194,6 +194,23 @@ def test_turning_age_is_null_for_a_birthday_not_before_the_day(
     ]
 
 
+def test_turning_age_is_null_for_a_birthday_without_its_year(
+    gql: GraphQL, token: str
+) -> None:
+    # 1604 is the year a birthday without one is stored in (app.fields.NO_YEAR):
+    # an import of "--0229" or Apple's X-APPLE-OMIT-YEAR=1604 gives it.
+    add(gql, token, "No year", "1604-02-29")
+    add(gql, token, "1605", "1605-03-01")
+
+    assert upcoming(gql, token, days=3, **{"from": "2027-02-27"}) == [
+        ("No year", "2027-02-28", 1, None),
+        ("1605", "2027-03-01", 2, 422),
+    ]
+    assert upcoming(gql, token, days=1, **{"from": "2028-02-29"}) == [
+        ("No year", "2028-02-29", 0, None),
+    ]
+
+
 def test_ties_are_ordered_by_last_name_then_id(gql: GraphQL, token: str) -> None:
     ids = [
         create_contact(gql, token, {"lastName": name, "birthday": "1970-05-05"})["id"]
