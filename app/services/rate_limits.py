@@ -35,6 +35,11 @@ fixed window), and it fails open (`RATELIMIT_SWALLOW_ERRORS`);
 app/http/address_limit.py puts it on the /graphql view and answers its 429.
 The client address every rule counts by is the proxy fix's
 (app/http/proxy.py).
+
+An export (GET /export/contacts.vcf and .csv, app/http/export.py) is under
+the per-address rule too (put on its views the same way), counts one use of
+the login's token, and one against `RATELIMIT_EXPORT_PER_ACCOUNT`, since it
+reads the whole address book: `export_attempt`.
 """
 
 from __future__ import annotations
@@ -102,6 +107,12 @@ COST_PER_ACCOUNT = Rule(
     fail_open=True,
     weighted=True,
 )
+# An export (app/services/exports.py) reads the whole address book in one
+# request, which neither the per-login rule (one use) nor the cost rule
+# (which counts GraphQL nodes) weighs: exports per account, whichever login.
+EXPORT_PER_ACCOUNT = Rule(
+    "export", "RATELIMIT_EXPORT_PER_ACCOUNT", "10/minute;100/hour", fail_open=True
+)
 RULES = (
     LOGIN_PER_IP,
     LOGIN_PER_EMAIL,
@@ -112,6 +123,7 @@ RULES = (
     RESET_REQUEST_PER_IP,
     RESET_REQUEST_PER_EMAIL,
     RESET_PASSWORD_PER_IP,
+    EXPORT_PER_ACCOUNT,
 )
 
 
@@ -265,3 +277,11 @@ def token_use(session_id: str, uses: int = 1) -> None:
 def query_cost_use(user_id: int, cost: int) -> None:
     """One operation of `cost` nodes run by an account, whichever login."""
     current().hit(COST_PER_ACCOUNT, f"user:{user_id}", cost)
+
+
+def export_attempt(session_id: str, user_id: int) -> None:
+    """An export: one use of the login's token (as a GraphQL field is) and
+    one of the account's exports."""
+    limits = current()
+    limits.hit(PER_TOKEN, session_id)
+    limits.hit(EXPORT_PER_ACCOUNT, f"user:{user_id}")

@@ -137,6 +137,7 @@ def test_defaults_are_sane() -> None:
         "RATELIMIT_RESET_REQUEST_PER_IP": "10 per 1 minute",
         "RATELIMIT_RESET_REQUEST_PER_EMAIL": "3 per 1 hour",
         "RATELIMIT_RESET_PASSWORD_PER_IP": "20 per 1 minute",
+        "RATELIMIT_EXPORT_PER_ACCOUNT": "10 per 1 minute",
     }
     assert [str(item) for item in limiter.limits[LOGIN_PER_EMAIL]] == [
         "10 per 1 minute",
