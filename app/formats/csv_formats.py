@@ -22,7 +22,9 @@ the user typed stays as written. Labels: "* starred" makes the contact a
 favourite, the other system groups ("* myContacts") are dropped, the rest
 are tags. Birthday: 1985-04-15, or --04-15 without a year.
 
-Outlook: the name as Google's; E-mail Address, E-mail 2 and 3 unlabelled;
+Outlook: the name as Google's; E-mail Address, E-mail 2 and 3 unlabelled
+(one whose E-mail Type is EX is an Exchange directory path, not an
+address, and is left out);
 each phone column gives its label (Mobile Phone "mobile", Business Fax
 "work fax", …) and Primary Phone marks the phone with the same number
 primary (or is a phone of its own when no other column has it); the
@@ -53,10 +55,12 @@ list, so each list is one cell, one item per line:
 In an item, a backslash, a semicolon, a line feed and a carriage return
 are written \\\\, \\;, \\n and \\r; trailing empty parts may be left out.
 Birthdays are 1985-04-15, or --04-15 without a year; favorite is true or
-false. Spreadsheets run a cell that starts with =, +, -, @, a tab or a
-carriage return as a formula, so such a cell is written with a ' in front
-(as is one starting with '), which the reader takes off again: a phone
-list "'mobile…" never does, a yearless birthday "'--04-15" does.
+false. A spreadsheet runs a cell that starts with =, +, -, @, a tab or a
+carriage return as a formula (a contact's notes could run a command on
+the machine that opens the export), so such a cell is written with a '
+in front, as is one starting with ' itself, and the reader takes it off
+again. A list cell starts with its first item's label, so it seldom needs
+one; a yearless birthday always does ('--04-15).
 """
 
 from __future__ import annotations
@@ -513,7 +517,12 @@ OUTLOOK_PHONES = (
     ("ISDN", "isdn"),
 )
 OUTLOOK_ADDRESSES = (("Business", "work"), ("Home", "home"), ("Other", "other"))
-OUTLOOK_EMAILS = ("E-mail Address", "E-mail 2 Address", "E-mail 3 Address")
+OUTLOOK_EMAILS = (
+    ("E-mail Address", "E-mail Type"),
+    ("E-mail 2 Address", "E-mail 2 Type"),
+    ("E-mail 3 Address", "E-mail 3 Type"),
+)
+EXCHANGE = "EX"
 NOT_DIGITS = re.compile(r"\D")
 
 
@@ -538,8 +547,8 @@ class OutlookLayout:
         contact = built.contact
         contact.emails = [
             EmailInput(value=row[name], label=None, primary=False)
-            for name in OUTLOOK_EMAILS
-            if row[name]
+            for name, kind in OUTLOOK_EMAILS
+            if row[name] and row[kind].upper() != EXCHANGE
         ]
         contact.phones = self.phones(row)
         contact.addresses = [
@@ -668,10 +677,7 @@ SCALAR_WRITERS: dict[Kind, Callable[[Any], str]] = {
 SCALAR_READERS: dict[Kind, tuple[Callable[[str], Any], str]] = {
     Kind.TEXT: (str, ""),
     Kind.LONG_TEXT: (str, ""),
-    Kind.DATE: (
-        iso_birthday,
-        "Not a date: write 1985-04-15, or --04-15 without the year.",
-    ),
+    Kind.DATE: (iso_birthday, BIRTHDAY_MESSAGES[iso_birthday]),
     Kind.BOOL: (own_bool, "Write true or false."),
 }
 ITEM_SIZES = {"emails": 3, "phones": 3, "addresses": 6, "tags": 1}
@@ -786,18 +792,28 @@ def own_row(contact: ContactData) -> list[str]:
 
 
 def own_lists(contact: ContactData) -> list[str]:
+    """A cell per list, an item per line."""
     return [
-        "\n".join(
-            join_item([e.label, e.value, PRIMARY if e.primary else None])
-            for e in contact.emails
-        ),
-        "\n".join(
-            join_item([p.label, p.value, PRIMARY if p.primary else None])
-            for p in contact.phones
-        ),
-        "\n".join(
-            join_item([a.label, a.street, a.city, a.region, a.postal_code, a.country])
-            for a in contact.addresses
-        ),
-        "\n".join(escape(tag) for tag in contact.tags),
+        "\n".join(join_item(ITEM_PARTS[column](item)) for item in items)
+        for column in LIST_COLUMNS
+        for items in [getattr(contact, column)]
     ]
+
+
+def primary_part(primary: bool | None) -> str | None:
+    return PRIMARY if primary else None
+
+
+ITEM_PARTS: dict[str, Callable[[Any], list[str | None]]] = {
+    "emails": lambda email: [email.label, email.value, primary_part(email.primary)],
+    "phones": lambda phone: [phone.label, phone.value, primary_part(phone.primary)],
+    "addresses": lambda address: [
+        address.label,
+        address.street,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+    ],
+    "tags": lambda tag: [tag],
+}

@@ -331,6 +331,14 @@ OUTLOOK_BIRTHDAY = "First Name,Birthday,Categories\r\nAnn,{},\r\n"
 GOOGLE_BIRTHDAY = "First Name,Birthday,Labels\r\nAnn,{},\r\n"
 
 
+def test_outlook_leaves_out_exchange_directory_paths() -> None:
+    header = "First Name,E-mail Address,E-mail Type,E-mail 2 Address,E-mail 2 Type"
+    row = "Ann,/o=ExchangeLabs/ou=Exchange/cn=Recipients/cn=ann,EX,ann@x.com,SMTP"
+    assert only(f"{header}\r\n{row}\r\n") == ParsedRecord(
+        0, ContactData(fields={"first_name": "Ann"}, emails=[email("ann@x.com")])
+    )
+
+
 @pytest.mark.parametrize(
     ("template", "birthday", "expected"),
     [
