@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers import Accounts, GraphQL, create_contact, delete
 from tests.operations import LOGIN, LOGOUT
+from tests.support.cors import ALLOWED
 from tests.support.exporting import (
     ADA,
     ADA_3_0,
@@ -28,6 +29,7 @@ from tests.support.exporting import (
 SIGN_IN = "Sign in to do this: send Authorization: Bearer <accessToken>."
 INVALID = "The access token is invalid."
 PATHS = [VCF, CSV]
+OTHER_ORIGIN = "http://other.example"
 
 
 # --- what comes out, and how -----------------------------------------------------
@@ -246,6 +248,48 @@ def test_other_methods_are_refused_in_json(client: FlaskClient, token: str) -> N
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert response.get_json() == refusal("Method Not Allowed.", "BAD_USER_INPUT")
+
+
+# --- from a browser ---------------------------------------------------------------
+
+
+def test_an_allowed_origin_may_download_and_read_the_file_name(
+    client: FlaskClient, token: str
+) -> None:
+    response = client.get(
+        CSV, headers={"Authorization": f"Bearer {token}", "Origin": ALLOWED}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Access-Control-Expose-Headers"] == "Content-Disposition"
+    assert "origin" in {value.lower() for value in response.vary}
+
+
+def test_a_preflight_from_an_allowed_origin_lets_the_token_through(
+    client: FlaskClient,
+) -> None:
+    response = client.options(
+        VCF,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Access-Control-Allow-Headers"] == "authorization"
+
+
+def test_another_origin_is_not_allowed(client: FlaskClient, token: str) -> None:
+    response = client.get(
+        VCF, headers={"Authorization": f"Bearer {token}", "Origin": OTHER_ORIGIN}
+    )
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "origin" in {value.lower() for value in response.vary}
 
 
 # --- limits ----------------------------------------------------------------------
