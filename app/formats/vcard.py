@@ -86,6 +86,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import TypeVar
 
 import pycountry
@@ -220,6 +221,7 @@ def read_vcards(lines: Iterable[str]) -> Iterator[ParsedRecord]:
         if BEGIN.match(text):
             if card is not None:
                 card.problem(
+                    card.start,
                     CARD,
                     f"Line {card.start}: the card has no END:VCARD before "
                     f"the next BEGIN:VCARD (line {number}).",
@@ -235,7 +237,9 @@ def read_vcards(lines: Iterable[str]) -> Iterator[ParsedRecord]:
             card.add(number, text)
     if card is not None:
         card.problem(
-            CARD, f"Line {card.start}: the file ends before the card's END:VCARD."
+            card.start,
+            CARD,
+            f"Line {card.start}: the file ends before the card's END:VCARD.",
         )
         yield card.record()
 
@@ -245,10 +249,13 @@ def logical_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     properties in READ, unfolded: a line that starts with a space or tab
     continues the one before (without that space), and a quoted-printable
     line ending in a soft break ("=") continues with the next line as is.
-    The other properties' lines are read past without being kept."""
+    The other properties' lines are read past without being kept (unless
+    a fold splits the name itself: then the name is known at the end)."""
     parts: list[str] = []
     start = 0
-    keep = quoted = soft_break = False
+    first = ""  # the property's first line
+    quoted: bool | None = None  # whether it is quoted-printable, once asked
+    keep = soft_break = False
     for number, line in enumerate(physical_lines(lines), 1):
         if soft_break and line:
             pass  # quoted-printable text goes on, whatever the line starts with
@@ -256,22 +263,35 @@ def logical_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
             line = line[1:]
         else:
             if parts:
-                yield start, "".join(parts)
-            parts, start = [], number
-            keep = name_of(line) in READ
-            quoted = _declares_quoted_printable(line)
-        soft_break = quoted and line.endswith("=")
+                yield from _if_read(start, "".join(parts))
+            parts, start, first, quoted = [], number, line, None
+            named = NAME.match(line)
+            keep = name_of(line) in READ or (
+                named is not None and named.end() == len(line)
+            )
+        soft_break = False
+        if line.endswith("="):
+            if quoted is None:
+                quoted = _declares_quoted_printable(first)
+            soft_break = quoted
         if keep:
             parts.append(line[:-1] if soft_break else line)
     if parts:
-        yield start, "".join(parts)
+        yield from _if_read(start, "".join(parts))
+
+
+def _if_read(start: int, text: str) -> Iterator[tuple[int, str]]:
+    if name_of(text) in READ:
+        yield start, text
 
 
 def _declares_quoted_printable(line: str) -> bool:
-    """Whether the first line of a property has QUOTED-PRINTABLE in its
-    parameters (as ENCODING= or 2.1's bare parameter)."""
-    head, colon, _ = line.partition(":")
-    return bool(colon) and QUOTED_PRINTABLE in head.upper()
+    """Whether the first line of a property declares its value
+    quoted-printable (ENCODING=QUOTED-PRINTABLE or 2.1's bare parameter)."""
+    head = HEAD.match(line)
+    if head is None:
+        return False
+    return _params(_parameters(head.group()[:-1])[1:]).quoted_printable
 
 
 def physical_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -304,7 +324,9 @@ def parse_property(number: int, text: str) -> Property:
     """A logical line as a Property; Unreadable when it is none."""
     head = HEAD.match(text)
     if head is None:
-        raise Unreadable(f"Line {number}: the {name_of(text)} line has no value.")
+        raise Unreadable(
+            f"Line {number}: the {name_of(text)} line has no colon before its value."
+        )
     value = text[head.end() :]
     name, *parameters = _parameters(text[: head.end() - 1])
     group, _, name = name.rpartition(".")
@@ -395,25 +417,28 @@ def clean(text: str | None) -> str | None:
 
 @dataclass
 class CardReader:
-    """The properties of the card being read, and its problems."""
+    """The properties of the card being read (from line `start`), and its
+    problems with the line each is about."""
 
     index: int
     start: int
     properties: list[Property] = field(default_factory=list)
-    problems: list[FieldError] = field(default_factory=list)
+    problems: list[tuple[int, FieldError]] = field(default_factory=list)
 
-    def problem(self, path: Path, message: str) -> None:
-        self.problems.append(FieldError(path, message, UserErrorCode.INVALID))
+    def problem(self, line: int, path: Path, message: str) -> None:
+        self.problems.append((line, FieldError(path, message, UserErrorCode.INVALID)))
 
     def add(self, number: int, text: str) -> None:
         try:
             self.properties.append(parse_property(number, text))
         except Unreadable as error:
-            self.problem(PATHS.get(name_of(text), CARD), str(error))
+            self.problem(number, PATHS.get(name_of(text), CARD), str(error))
 
     def record(self) -> ParsedRecord:
+        """The card's record, its problems in the order of their lines."""
         contact = CardContact(self).contact()
-        return ParsedRecord(self.index, contact, self.problems)
+        problems = [problem for _, problem in sorted(self.problems, key=itemgetter(0))]
+        return ParsedRecord(self.index, contact, problems)
 
 
 class CardContact:
@@ -514,6 +539,7 @@ class CardContact:
             self.set("birthday", birthday(text, prop.params.first("X-APPLE-OMIT-YEAR")))
         except ValueError:
             self.card.problem(
+                prop.line,
                 PATHS["BDAY"],
                 f'Line {prop.line}: BDAY "{text[:40]}" is not a date: write '
                 "1985-04-15, or --04-15 without the year.",
