@@ -527,7 +527,8 @@ def test_names(lines: list[str], fields: tuple[str | None, str | None]) -> None:
         ("NICKNAME:Bob,Bobby", {"nickname": "Bob"}),
         ("NICKNAME:,Bobby", {"nickname": "Bobby"}),
         ("NICKNAME:Bob\\, the Builder", {"nickname": "Bob, the Builder"}),
-        ("NOTE:a\\nb\\Nc\\\\n\\;\\,\\:", {"notes": "a\nb\nc\\n;,\\:"}),
+        ("NOTE:a\\nb\\Nc\\\\n\\;\\,\\:", {"notes": "a\nb\nc\\n;,:"}),
+        ("NOTE:https\\://example.com", {"notes": "https://example.com"}),
         ("NOTE:C:\\Temp", {"notes": "C:\\Temp"}),  # unknown escapes stay
         ("NOTE:one\r\nNOTE:two", {"notes": "one\ntwo"}),
         ("NOTE:   ", {}),
@@ -716,7 +717,7 @@ def test_breaks_only_splitlines_sees_stay_in_the_value() -> None:
 
 def test_unknown_properties_and_lines_outside_cards_are_ignored() -> None:
     text = (
-        "a line before any card\r\nEND:VCARD\r\n"
+        "a line before any card\r\nEND:VCARD\r\nFN:Outside\r\n"
         + card(
             "X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Jürgi;1;;;",
             "X-UNKNOWN;TYPE=x:1",
@@ -726,12 +727,18 @@ def test_unknown_properties_and_lines_outside_cards_are_ignored() -> None:
             "GENDER:F",
             "LOGO;ENCODING=b:AAAA",
             "a line that is no property",
+            "a line ending in =",
             "FN:Ann",
         )
-        + "trailing words\r\n"
+        + "X-TRAILING:words\r\n"
     )
 
     assert read_text(text) == [ParsedRecord(0, ContactData({"first_name": "Ann"}))]
+
+
+@pytest.mark.parametrize("text", ["", "\r\n", "\ufeff", "FN:Ann\r\n"])
+def test_a_file_without_cards_has_no_records(text: str) -> None:
+    assert read_text(text) == []
 
 
 def test_an_empty_card_is_an_empty_record() -> None:
@@ -817,7 +824,7 @@ def test_reading_is_lazy_one_card_at_a_time() -> None:
         {"first_name": "Card", "last_name": "1"},
     )
     # The line after a card's END is read only to see where the next begins.
-    assert len(consumed) <= 3
+    assert len(consumed) == 3
 
 
 def test_memory_stays_flat_over_many_cards() -> None:
