@@ -42,6 +42,12 @@ from app.fields import (
     ContactField,
     Kind,
 )
+from app.services.matching import (
+    EMAIL_KEY_LENGTH,
+    NAME_KEY_LENGTH,
+    email_key,
+    name_key,
+)
 
 SORT_KEY_LENGTH = 200
 # Case-folding can make text up to three times longer ("ß" -> "ss", "ŉ" ->
@@ -169,6 +175,9 @@ class Contact(ContactFields, Base):
         Index("ix_contacts_user_updated", "user_id", "updated_at", "id", **LIVE),
         Index("ix_contacts_user_favorite", "user_id", "favorite", **LIVE),
         Index("ix_contacts_user_trash", "user_id", "deleted_at", "id", **TRASHED),
+        # `duplicateContacts`: one user's live contacts grouped by name key
+        # (migration 0008), read from the index alone.
+        Index("ix_contacts_user_name_key", "user_id", "name_key", **LIVE),
         # `upcomingBirthdays`: one range (two across the year's end) of the
         # birthday's month and day, within one user's contacts.
         Index("ix_contacts_user_birthday", "user_id", "birthday_md"),
@@ -196,6 +205,9 @@ class Contact(ContactFields, Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The birthday's month and day, `birthday_key` (null without a birthday).
     birthday_md: Mapped[int | None] = mapped_column(Integer)
+    # The name as duplicates are found by (`matching.name_key`; null
+    # without a first or last name).
+    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -235,8 +247,8 @@ class Contact(ContactFields, Base):
         )
 
     def refresh_derived(self) -> None:
-        """Recompute the sort keys, search text and birthday key from the
-        contact's fields."""
+        """Recompute the sort keys, search text, birthday key and name key
+        from the contact's fields."""
         values = {field.name: getattr(self, field.name) for field in CONTACT_FIELDS}
         self.sort_first, self.sort_last, self.search_text = derived_columns(
             values,
@@ -244,6 +256,7 @@ class Contact(ContactFields, Base):
             [phone.value for phone in self.phones],
         )
         self.birthday_md = birthday_key(values["birthday"])
+        self.name_key = name_key(values)
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
@@ -305,8 +318,16 @@ def _sort_key(value: str) -> str:
     return value.casefold()[:SORT_KEY_LENGTH]
 
 
+def _email_key_of_row(context: Any) -> str:
+    """The `value_key` of an email row being inserted: every insert, ORM
+    or Core, one row or many, gets it from its `value` without saying so."""
+    return email_key(context.get_current_parameters()["value"])
+
+
 class EmailAddress(Base):
     __tablename__ = "contact_emails"
+    # Who else has this address (`duplicateContacts`, the import's check).
+    __table_args__ = (Index("ix_contact_emails_value_key", "value_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(
@@ -314,12 +335,19 @@ class EmailAddress(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     value: Mapped[str] = mapped_column(String(254))
+    # `matching.email_key(value)`: the address as duplicates compare it, one
+    # definition on every database (SQLite's lower() knows only ASCII).
+    value_key: Mapped[str] = mapped_column(
+        String(EMAIL_KEY_LENGTH), default=_email_key_of_row
+    )
     label: Mapped[str | None] = mapped_column(String(50))
     primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PhoneNumber(Base):
     __tablename__ = "contact_phones"
+    # Who else has this number (E.164, its own key).
+    __table_args__ = (Index("ix_contact_phones_value", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(
@@ -437,3 +465,33 @@ class ContactChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     snapshot: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[str] = mapped_column(Text)
+
+
+class ContactMerge(Base):
+    """One `mergeContacts`: the primary contact that took the others in,
+    and what `undoMerge` needs to put everything back
+    (app/services/merges.py).
+
+    `snapshot` is the primary as it was before the merge (a change-log
+    snapshot, JSON) and `version` the version the merge gave it: the merge
+    can be undone while the primary is still at that version. `merged_ids`
+    are the others' ids, in the order they were given (JSON), which the
+    merge moved to the trash. `undone_at` is set by the undo. The row goes
+    with its primary (purged) and with its user.
+    """
+
+    __tablename__ = "contact_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    contact: Mapped[Contact] = relationship()
+    snapshot: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    merged_ids: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

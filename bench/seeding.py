@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import birthday_key, utcnow
 from app.services import auth
 from app.services.contacts import address_values
+from app.services.matching import email_key, name_key
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
 from app.services.seed_data import TAG_NAMES
 from bench.inprocess import login, production_app
@@ -41,7 +42,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK = 5000  # contacts generated and copied by one task
 CONTACT_COLUMNS = (
     "id, user_id, first_name, last_name, company, job_title, birthday, notes, "
-    "favorite, sort_first, sort_last, search_text, birthday_md, version, "
+    "favorite, sort_first, sort_last, search_text, birthday_md, name_key, version, "
     "created_at, updated_at"
 )
 
@@ -258,6 +259,7 @@ def _contact_rows(
             sort_last,
             search_text,
             birthday_key(contact.birthday),
+            name_key(vars(contact)),
             1,
             now - contact.created_ago,
             now - contact.updated_ago,
@@ -270,9 +272,16 @@ def _child_rows(
     pairs = list(zip(ids, batch, strict=True))
     yield (
         "contact_emails",
-        'contact_id, position, value, label, "primary"',
+        'contact_id, position, value, value_key, label, "primary"',
         (
-            (contact_id, position, email.value, email.label, email.primary)
+            (
+                contact_id,
+                position,
+                email.value,
+                email_key(email.value),
+                email.label,
+                email.primary,
+            )
             for contact_id, contact in pairs
             for position, email in enumerate(contact.emails)
         ),

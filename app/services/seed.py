@@ -40,7 +40,7 @@ from app.models import (
     derived_columns,
     utcnow,
 )
-from app.services import passwords
+from app.services import matching, passwords
 from app.services.contact_input import (
     AddressInput,
     CleanAddress,
@@ -418,6 +418,7 @@ def _insert_contacts(
                 "sort_last": sort_last,
                 "search_text": search_text,
                 "birthday_md": birthday_key(contact.birthday),
+                "name_key": matching.name_key(vars(contact)),
                 "version": 1,
                 "created_at": now - contact.created_ago,
                 "updated_at": now - contact.updated_ago,
@@ -429,7 +430,12 @@ def _insert_contacts(
     for contact_id, contact in zip(ids, batch, strict=True):
         for position, email in enumerate(contact.emails):
             emails.append(
-                {"contact_id": contact_id, "position": position, **vars(email)}
+                {
+                    "contact_id": contact_id,
+                    "position": position,
+                    **vars(email),
+                    "value_key": matching.email_key(email.value),
+                }
             )
         for position, phone in enumerate(contact.phones):
             phones.append(
