@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.fields import NAME_FIELDS, NO_YEAR
 from app.services import text
@@ -94,9 +93,9 @@ def address_key(address: Any) -> tuple[str, ...]:
     return tuple(text_key(getattr(address, part)) for part in ADDRESS_PARTS)
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What of a contact can contradict a match by name."""
+class Facts(NamedTuple):
+    """What of a contact can contradict a match by name (a tuple: finding
+    duplicates makes one for every contact that shares its name)."""
 
     birthday: date | None = None
     company: str = ""  # its text_key; empty without one

@@ -1,0 +1,444 @@
+"""Contacts that look like one person, by app.services.matching's rules:
+found with one GROUP BY per kind of key, never by comparing contacts pair
+by pair, and never merged here.
+
+`list_duplicates(user_id, first, after)`: a page of the groups of the
+user's live contacts (the trash is invisible) that a shared email, a shared
+phone or the same name with nothing contradicting it link, directly or
+through others (the connected components: A and B share an email, B and C
+a phone, so A, B and C are one group). Three statements find them, each a
+GROUP BY … HAVING count(*) > 1 over one key (`ix_contacts_user_name_key`,
+`contact_emails.value_key`: migration 0008), the names' with what may
+contradict them; the components are joined in Python over the rows that
+come back, and only contacts of one name are compared with each other.
+Groups come in the order of their lowest contact id, the contacts of a
+group by id; the cursor is the group's lowest id, opaque. Each worker
+keeps a user's groups until the user's change log moves (every write adds
+an entry), so the pages after the first, and a page asked for again, cost
+one indexed look-up instead of the three statements. One more statement
+reads the page's contacts with the lists asked for
+(app/services/contact_rows.py, as the listing reads them).
+
+`match_existing(user_id, candidates)` is the import's check: for each of
+many contacts about to be created (`contacts.clean`'s output: CleanEmail,
+CleanPhone, names, company, birthday…), the user's live contact it
+duplicates, as a `Match(contact_id, reason)`, or None. An email match wins
+over a phone match, which wins over a name match; among several contacts
+the lowest id. A name match needs nothing contradicting it between the
+candidate and the contact (`matching.contradicts`). All candidates' keys
+are looked up together: one statement per kind of key (per KEYS_PER_LOOKUP
+keys), however many candidates. It matches against stored contacts only;
+two candidates that duplicate each other are the caller's to see (the
+same keys, `matching`).
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, select
+
+from app.db.reads import read_connection
+from app.errors import BadUserInput
+from app.models import Contact, ContactChange, EmailAddress, PhoneNumber
+from app.services import opaque
+from app.services.contact_queries import DEFAULT_PAGE_SIZE, page_size
+from app.services.contact_rows import (
+    ALL_FIELDS,
+    ContactRecord,
+    contacts_table,
+    page_columns,
+    with_relations,
+)
+from app.services.contacts import MAX_ID
+from app.services.matching import (
+    Facts,
+    Reason,
+    contradicts,
+    email_key,
+    facts,
+    name_key,
+    phone_key,
+    text_key,
+)
+from graphql_fastpath.lru import LruCache
+
+CURSOR_KIND = "duplicates"
+# Each worker keeps the groups of its CACHE_SIZE most recent users, in the
+# app's extensions (one app, one cache), until the user's change log moves.
+CACHE = "duplicate_groups"
+CACHE_SIZE = 64
+# Keys a lookup of `match_existing` binds at most (a file of 100,000
+# contacts would pass the databases' limits on bound parameters).
+KEYS_PER_LOOKUP = 5000
+# How a group's ids and keys travel in one aggregated column: ids are
+# digits; no email key or E.164 number holds a line break.
+ID_SEPARATOR = ","
+KEY_SEPARATOR = "\n"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Contacts that look like one person: their ids, ascending, and each
+    kind of link found among them, strongest first."""
+
+    contact_ids: tuple[int, ...]
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class DuplicatePage:
+    """A page of groups, with their contacts as records (by id)."""
+
+    groups: list[Group]
+    contacts: dict[int, ContactRecord]
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    """An existing contact a candidate duplicates, and the strongest reason."""
+
+    contact_id: int
+    reason: Reason
+
+
+def list_duplicates(
+    user_id: int,
+    first: int | None,
+    after: str | None,
+    fields: frozenset[str] = ALL_FIELDS,
+) -> DuplicatePage:
+    """A page of the user's groups of duplicates after the cursor `after`,
+    with their contacts reading the record `fields`."""
+    size = page_size("first", first)
+    size = DEFAULT_PAGE_SIZE if size is None else size
+    after_id = _decode_cursor(after) if after is not None else 0
+    groups = find_groups(user_id)
+    later = groups[bisect_right(groups, after_id, key=_lowest_id) :]
+    page = list(later[:size])
+    cursors = [_encode_cursor(group) for group in page]
+    ids = [contact_id for group in page for contact_id in group.contact_ids]
+    return DuplicatePage(
+        groups=page,
+        contacts=_records(user_id, ids, fields),
+        has_next_page=len(later) > size,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+def _lowest_id(group: Group) -> int:
+    return group.contact_ids[0]
+
+
+def find_groups(user_id: int) -> Sequence[Group]:
+    """Every group of the user's live contacts that look like one person,
+    by lowest contact id: as this worker last found them while the user's
+    change log has not moved since (`_change_mark`), else found anew."""
+    mark = _change_mark(user_id)
+    cache: LruCache[int, tuple[int | None, tuple[Group, ...]]] = (
+        current_app.extensions.setdefault(CACHE, LruCache(CACHE_SIZE))
+    )
+    cached = cache.get(user_id)
+    if cached is not None and cached[0] == mark:
+        return cached[1]
+    groups = tuple(_find_groups(user_id))
+    cache.put(user_id, (mark, groups))
+    return groups
+
+
+def _change_mark(user_id: int) -> int | None:
+    """The user's newest change-log entry: every write to a contact adds
+    one (app/services/change_log.py), and a user's entries are numbered
+    in commit order. Read before the groups, so groups cached under a
+    mark were found in data at least that new."""
+    return (
+        read_connection()
+        .execute(
+            select(func.max(ContactChange.id)).where(
+                ContactChange.user_id == bindparam("user_id")
+            ),
+            {"user_id": user_id},
+        )
+        .scalar()
+    )
+
+
+def _find_groups(user_id: int) -> list[Group]:
+    links = Links()
+    for reason, statement in (
+        (Reason.SAME_EMAIL, _shared(EmailAddress, EmailAddress.value_key)),
+        (Reason.SAME_PHONE, _shared(PhoneNumber, PhoneNumber.value)),
+    ):
+        for (ids,) in _rows(statement, user_id):
+            links.join(_ids(ids), reason)
+    by_name: defaultdict[str, list[tuple[int, Facts]]] = defaultdict(list)
+    for row in _rows(_same_names(), user_id):
+        by_name[row.name_key].append((row.id, _facts_of(row)))
+    for people in by_name.values():
+        for (a, facts_a), (b, facts_b) in combinations(people, 2):
+            if not contradicts(facts_a, facts_b):
+                links.join((a, b), Reason.SAME_NAME)
+    return links.groups()
+
+
+class Links:
+    """Contacts joined into groups (union-find), with the reasons that
+    joined each group."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.reasons: defaultdict[int, set[Reason]] = defaultdict(set)
+
+    def root(self, contact_id: int) -> int:
+        parent = self.parent.setdefault(contact_id, contact_id)
+        if parent != contact_id:
+            parent = self.parent[contact_id] = self.root(parent)
+        return parent
+
+    def join(self, contact_ids: Sequence[int], reason: Reason) -> None:
+        """One link of `reason` among `contact_ids`; none for fewer than two."""
+        if len(contact_ids) < 2:
+            return
+        first = self.root(contact_ids[0])
+        for other in contact_ids[1:]:
+            root = self.root(other)
+            if root != first:
+                self.parent[root] = first
+                self.reasons[first] |= self.reasons.pop(root, set())
+        self.reasons[first].add(reason)
+
+    def groups(self) -> list[Group]:
+        members: defaultdict[int, list[int]] = defaultdict(list)
+        for contact_id in sorted(self.parent):
+            members[self.root(contact_id)].append(contact_id)
+        return [
+            Group(
+                tuple(ids),
+                tuple(r for r in Reason if r in self.reasons[root]),
+            )
+            for root, ids in sorted(members.items(), key=lambda item: item[1][0])
+        ]
+
+
+def match_existing(
+    user_id: int, candidates: Sequence[Mapping[str, Any]]
+) -> list[Match | None]:
+    """For each candidate (cleaned create input), the user's live contact
+    it duplicates and why, or None; see the module's docstring."""
+    found: list[dict[int, Reason]] = [{} for _ in candidates]
+    for reason, keys_of, lookup in (
+        (
+            Reason.SAME_EMAIL,
+            _email_keys,
+            _owner_of(EmailAddress, EmailAddress.value_key),
+        ),
+        (Reason.SAME_PHONE, _phone_keys, _owner_of(PhoneNumber, PhoneNumber.value)),
+    ):
+        wanted = [keys_of(candidate) for candidate in candidates]
+        owners = _owners(user_id, lookup, {key for keys in wanted for key in keys})
+        for index, keys in enumerate(wanted):
+            for key in keys:
+                for contact_id in owners.get(key, ()):
+                    found[index].setdefault(contact_id, reason)
+    names = [name_key(candidate) for candidate in candidates]
+    people = _people_named(user_id, {name for name in names if name is not None})
+    for index, (candidate, name) in enumerate(zip(candidates, names, strict=True)):
+        mine = _candidate_facts(candidate)
+        for contact_id, theirs in people.get(name or "", ()):
+            if not contradicts(mine, theirs):
+                found[index].setdefault(contact_id, Reason.SAME_NAME)
+    return [_strongest(matches) for matches in found]
+
+
+def _strongest(matches: dict[int, Reason]) -> Match | None:
+    if not matches:
+        return None
+    order = list(Reason)
+    contact_id = min(matches, key=lambda c: (order.index(matches[c]), c))
+    return Match(contact_id, matches[contact_id])
+
+
+def _email_keys(candidate: Mapping[str, Any]) -> set[str]:
+    return {email_key(email.value) for email in candidate.get("emails") or ()}
+
+
+def _phone_keys(candidate: Mapping[str, Any]) -> set[str]:
+    return {phone_key(phone.value) for phone in candidate.get("phones") or ()}
+
+
+def _candidate_facts(candidate: Mapping[str, Any]) -> Facts:
+    return facts(
+        candidate,
+        [email.value for email in candidate.get("emails") or ()],
+        [phone.value for phone in candidate.get("phones") or ()],
+    )
+
+
+def _owners(user_id: int, lookup: Select[Any], keys: set[str]) -> dict[str, list[int]]:
+    """The user's live contacts holding each of `keys`, by key."""
+    owners: defaultdict[str, list[int]] = defaultdict(list)
+    for chunk in _chunks(sorted(keys)):
+        for key, contact_id in _rows(lookup, user_id, keys=chunk):
+            owners[key].append(contact_id)
+    return owners
+
+
+def _people_named(user_id: int, names: set[str]) -> dict[str, list[tuple[int, Facts]]]:
+    """The user's live contacts of each name key among `names`, with their
+    facts, by name key."""
+    people: defaultdict[str, list[tuple[int, Facts]]] = defaultdict(list)
+    for chunk in _chunks(sorted(names)):
+        for row in _rows(_named(), user_id, keys=chunk):
+            people[row.name_key].append((row.id, _facts_of(row)))
+    return people
+
+
+def _chunks(keys: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), KEYS_PER_LOOKUP):
+        yield keys[start : start + KEYS_PER_LOOKUP]
+
+
+# The statements. Every one reads one user's live contacts, bound as
+# :user_id, as the listing's do (`deleted_at IS NULL`, which the partial
+# indexes say).
+
+
+def _live() -> list[ColumnElement[bool]]:
+    return [Contact.user_id == bindparam("user_id"), Contact.deleted_at.is_(None)]
+
+
+def _shared(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]:
+    """The ids of each group of the user's live contacts that share a value
+    of `key` (a column of the list `model`), as one aggregated string."""
+    contact_id = model.contact_id
+    # count(*), not of distinct contacts, lets PostgreSQL hash the groups
+    # rather than sort them; a contact holding a value twice comes back
+    # as a group of one, which `Links.join` ignores.
+    return (
+        select(func.aggregate_strings(cast(contact_id, String), ID_SEPARATOR))
+        .select_from(model)
+        .join(Contact, Contact.id == contact_id)
+        .where(*_live())
+        .group_by(key)
+        .having(func.count() > 1)
+    )
+
+
+def _same_names() -> Select[Any]:
+    """The user's live contacts whose name key another one has too, with
+    what may contradict a match (`_with_facts`)."""
+    shared = (
+        select(Contact.name_key)
+        .where(*_live(), Contact.name_key.is_not(None))
+        .group_by(Contact.name_key)
+        .having(func.count() > 1)
+    )
+    return _with_facts(Contact.name_key.in_(shared.scalar_subquery()))
+
+
+def _named() -> Select[Any]:
+    """The user's live contacts whose name key is one of :keys."""
+    return _with_facts(Contact.name_key.in_(bindparam("keys", expanding=True)))
+
+
+def _with_facts(condition: ColumnElement[bool]) -> Select[Any]:
+    """The user's live contacts meeting `condition`: id, name key, birthday,
+    company, and their email and phone keys aggregated."""
+    columns: list[Any] = [
+        Contact.id,
+        Contact.name_key,
+        contacts_table.c.birthday,
+        contacts_table.c.company,
+        _keys_of(EmailAddress.value_key, EmailAddress.contact_id).label("emails"),
+        _keys_of(PhoneNumber.value, PhoneNumber.contact_id).label("phones"),
+    ]
+    return select(*columns).where(*_live(), condition)
+
+
+def _keys_of(key: Any, contact_id: Any) -> Any:
+    return (
+        select(func.aggregate_strings(key, KEY_SEPARATOR))
+        .where(contact_id == Contact.id)
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+
+
+def _owner_of(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]:
+    """(key, contact id) of the user's live contacts holding one of :keys
+    in `key` (a column of the list `model`)."""
+    return (
+        select(key, model.contact_id)
+        .join(Contact, Contact.id == model.contact_id)
+        .where(*_live(), key.in_(bindparam("keys", expanding=True)))
+        .distinct()
+    )
+
+
+def _rows(statement: Select[Any], user_id: int, **values: Any) -> list[Any]:
+    return list(read_connection().execute(statement, {"user_id": user_id, **values}))
+
+
+def _facts_of(row: Any) -> Facts:
+    return Facts(
+        birthday=row.birthday,
+        company=text_key(row.company),
+        emails=frozenset(_split(row.emails)),
+        phones=frozenset(_split(row.phones)),
+    )
+
+
+def _split(keys: str | None) -> Iterable[str]:
+    return keys.split(KEY_SEPARATOR) if keys else ()
+
+
+def _ids(aggregated: str) -> list[int]:
+    return sorted({int(part) for part in aggregated.split(ID_SEPARATOR)})
+
+
+def _records(
+    user_id: int, ids: list[int], fields: frozenset[str]
+) -> dict[int, ContactRecord]:
+    """The records of the user's live contacts `ids`, with the lists among
+    `fields`: one statement (PostgreSQL), or one and one per list."""
+    if not ids:
+        return {}
+    connection = read_connection()
+    query = select(Contact.id).where(
+        Contact.id.in_(ids), Contact.user_id == user_id, Contact.deleted_at.is_(None)
+    )
+    statement = page_columns(query, fields, "id", connection.dialect)
+    rows = connection.execute(statement).all()
+    columns = list(statement.selected_columns.keys())
+    records = with_relations(rows, columns, fields, connection.dialect)
+    return {record.id: record for record in records}
+
+
+def _encode_cursor(group: Group) -> str:
+    return opaque.encode(json.dumps([CURSOR_KIND, group.contact_ids[0]]))
+
+
+def _decode_cursor(encoded: str) -> int:
+    """The lowest contact id of the group the cursor `encoded` ends at."""
+    try:
+        kind, contact_id = json.loads(opaque.decode(encoded))
+    except (ValueError, TypeError, RecursionError):
+        raise BadUserInput("`after` is not a valid cursor.") from None
+    if kind != CURSOR_KIND or type(contact_id) is not int:
+        raise BadUserInput("`after` is not a valid cursor.")
+    if not 0 < contact_id <= MAX_ID:
+        raise BadUserInput("`after` is not a valid cursor.")
+    return contact_id
