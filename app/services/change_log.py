@@ -61,7 +61,10 @@ class ChangeKind(Enum):
 
 
 # The kinds after which the contact is gone from every read but the trash.
-GONE = frozenset({ChangeKind.DELETED, ChangeKind.PURGED, ChangeKind.MERGED})
+# Not MERGED: that is the entry of a merge's primary, which stays; each
+# contact merged into it goes to the trash with a DELETED entry of its own
+# (app/services/merges.py), so sync sends its tombstone as for a delete.
+GONE = frozenset({ChangeKind.DELETED, ChangeKind.PURGED})
 
 # A snapshot's keys, in the API's order: the declared fields, the lists,
 # then when it went to the trash. Each is the field's GraphQL name.

@@ -397,6 +397,12 @@ def delete_unused_tags(user_id: int) -> None:
     _delete_unused_tags(user_id)
 
 
+def apply(contact: Contact, cleaned: Mapping[str, Any], tags: list[Tag]) -> None:
+    """`_apply`, for a contact that is never saved: a merge's preview
+    (app/services/merges.py) is the merged values on a transient contact."""
+    _apply(contact, cleaned, tags)
+
+
 def clean(fields: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """`_clean`, for the other services that write contacts (batches)."""
     return _clean(fields, current)

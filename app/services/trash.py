@@ -107,12 +107,19 @@ def restore_contact(user_id: int, contact_id: int | None) -> Contact:
     version, logged as RESTORED)."""
     contacts.take_turns(user_id)
     contact = contacts.owned_contact(user_id, contact_id, ("id",), trashed=True)
+    restore(contact)
+    return contact
+
+
+def restore(contact: Contact) -> None:
+    """Take the locked `contact` out of the trash, as it is there (a new
+    version, RESTORED), within the caller's transaction: restoreContact's,
+    or undoMerge's (app/services/merges.py), which restores several."""
     before = change_log.snapshot(contact)
     contact.deleted_at = None
     contact.updated_at = utcnow()
     db.session.flush()
     change_log.record(contact, ChangeKind.RESTORED, before)
-    return contact
 
 
 @transactional
