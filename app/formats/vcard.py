@@ -257,14 +257,17 @@ def logical_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     continues the one before (without that space), and a quoted-printable
     line ending in a soft break ("=") continues with the next line as is.
     The other properties' lines are read past without being kept (unless
-    a fold splits the name itself: then the name is known at the end)."""
+    a fold splits the name itself: then the name is known at the end).
+    END:VCARD is given as soon as it is read, not when the next line shows
+    that it is not folded, and ends a card even after a soft break (a
+    writer's stray "=" at the end of the card's last value)."""
     parts: list[str] = []
     start = 0
     first = ""  # the property's first line
     quoted: bool | None = None  # whether it is quoted-printable, once asked
     keep = soft_break = False
     for number, line in enumerate(physical_lines(lines), 1):
-        if soft_break and line:
+        if soft_break and line and not END.match(line):
             pass  # quoted-printable text goes on, whatever the line starts with
         elif line[:1] in (" ", "\t"):
             line = line[1:]
@@ -272,6 +275,10 @@ def logical_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
             if parts:
                 yield from _if_read(start, "".join(parts))
             parts, start, first, quoted = [], number, line, None
+            if END.match(line):  # the card is whole: no need to see what follows
+                yield number, line
+                keep = soft_break = False
+                continue
             keep = name_of(line) in READ or not (";" in line or ":" in line)
         soft_break = False
         if line.endswith("="):

@@ -647,6 +647,15 @@ def test_quoted_printable(lines: list[str], notes: str) -> None:
     assert contact_of(*lines, version="2.1").fields["notes"] == notes
 
 
+def test_a_stray_soft_break_before_end_vcard_does_not_swallow_it() -> None:
+    text = card("NOTE;ENCODING=QUOTED-PRINTABLE:Caf=C3=A9=", version="2.1")
+
+    assert read_text(text + card("FN:Ann")) == [
+        ParsedRecord(0, ContactData({"notes": "Café"})),
+        ParsedRecord(1, ContactData({"first_name": "Ann"})),
+    ]
+
+
 def test_quoted_printable_in_a_charset_it_is_not_is_a_problem() -> None:
     record = only(
         "FN:Ann", "NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:No=EBl", version="2.1"
@@ -823,8 +832,8 @@ def test_reading_is_lazy_one_card_at_a_time() -> None:
         1,
         {"first_name": "Card", "last_name": "1"},
     )
-    # The line after a card's END is read only to see where the next begins.
-    assert len(consumed) == 3
+    # Each record comes as soon as its END:VCARD is read.
+    assert len(consumed) == 2
 
 
 def test_memory_stays_flat_over_many_cards() -> None:
