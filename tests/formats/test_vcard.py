@@ -647,6 +647,18 @@ def test_quoted_printable(lines: list[str], notes: str) -> None:
     assert contact_of(*lines, version="2.1").fields["notes"] == notes
 
 
+def test_a_skipped_property_keeps_its_soft_breaks() -> None:
+    # Outlook's 2.1 LABEL: the line after the soft break is its text.
+    contact = contact_of(
+        "LABEL;WORK;ENCODING=QUOTED-PRINTABLE:1 Main St=0D=0A=",
+        "TITLE:Springfield",
+        "NOTE:n",
+        version="2.1",
+    )
+
+    assert contact == ContactData({"notes": "n"})
+
+
 def test_a_stray_soft_break_before_end_vcard_does_not_swallow_it() -> None:
     text = card("NOTE;ENCODING=QUOTED-PRINTABLE:Caf=C3=A9=", version="2.1")
 
