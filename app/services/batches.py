@@ -62,6 +62,7 @@ from app.services.contacts import (
     identifying_values,
     take_turns,
 )
+from app.services.matching import name_key
 
 MAX_ITEMS = 200  # createContacts, updateContacts
 MAX_DELETE_ITEMS = 500  # deleteContacts
@@ -73,6 +74,7 @@ UPDATED_COLUMNS = (
     "sort_last",
     "search_text",
     "birthday_md",
+    "name_key",
     "updated_at",
 )
 TABLES: dict[str, Table] = {
@@ -350,6 +352,7 @@ def _derived(
         "sort_last": sort_last,
         "search_text": search_text,
         "birthday_md": birthday_key(values.get("birthday")),
+        "name_key": name_key(values),
     }
 
 

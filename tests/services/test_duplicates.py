@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.fields import NAME_FIELDS
-from app.models import Contact
-from app.services import contacts, seed
+from app.models import Contact, EmailAddress
+from app.services import batches, contacts, seed
 from app.services.contact_input import EmailInput, PhoneInput
 from app.services.duplicates import Match, match_existing
 from app.services.matching import Reason, email_key, name_key
@@ -153,6 +153,32 @@ def test_match_existing_reads_one_statement_per_kind_of_key(
     assert found == [None] * 50
     assert len(seen) == 3
     assert match_existing(user_id, []) == []
+
+
+def test_every_writer_stores_the_keys(user_id: int) -> None:
+    fields = {
+        "first_name": "  Ａda ",
+        "last_name": "LOVELACE",
+        "emails": [EmailInput("Ada@Example.com")],
+    }
+    single = contacts.create_contact(user_id, fields).id
+    [batched] = batches.create_contacts(user_id, [fields])
+    contacts.update_contact(user_id, single, {"last_name": "King"})
+    batches.update_contacts(
+        user_id, [batches.UpdateItem(batched.id, {"first_name": None})]
+    )
+    db.session.expire_all()
+
+    rows = db.session.execute(
+        select(Contact.id, Contact.name_key).order_by(Contact.id)
+    ).all()
+    keys = db.session.scalars(select(EmailAddress.value_key)).all()
+
+    assert [tuple(row) for row in rows] == [
+        (single, "ada king"),
+        (batched.id, "lovelace"),
+    ]
+    assert keys == ["ada@example.com", "ada@example.com"]
 
 
 def test_seeded_contacts_have_their_keys(app_context: None) -> None:
