@@ -1,0 +1,96 @@
+"""Duplicates: `duplicateContacts`, groups of the viewer's contacts that
+look like one person (the rules: app/services/matching.py; finding them:
+app/services/duplicates.py). Nothing here merges."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from app.schema.common import given
+from app.schema.contact import Contact, PageInfo, record_fields
+from app.schema.context import Info
+from app.schema.lookahead import selected_below
+from app.services import duplicates
+from app.services.matching import Reason
+
+DuplicateReason = strawberry.enum(
+    Reason,
+    name="DuplicateReason",
+    description="Why contacts look like one person.",
+)
+
+
+@strawberry.type(
+    description=(
+        "Contacts that look like one person: linked, directly or through "
+        "each other, by an email (ignoring case), a phone, or the same name "
+        "with nothing contradicting it (both have birthdays, companies, "
+        "emails or phones and they differ or share none). Never merged "
+        "automatically."
+    )
+)
+class DuplicateGroup:
+    contacts: list[Contact] = strawberry.field(description="By id.")
+    reasons: list[DuplicateReason] = strawberry.field(  # type: ignore[valid-type]
+        description=(
+            "Each kind of link found in the group. [SAME_NAME] alone: found "
+            "by name only, so ask before merging."
+        )
+    )
+
+
+@strawberry.type
+class DuplicateGroupConnection:
+    nodes: list[DuplicateGroup]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: duplicates.DuplicatePage) -> DuplicateGroupConnection:
+        return cls(
+            nodes=[
+                DuplicateGroup(
+                    contacts=[
+                        Contact.from_model(page.contacts[contact_id])
+                        for contact_id in group.contact_ids
+                        if contact_id in page.contacts
+                    ],
+                    reasons=list(group.reasons),
+                )
+                for group in page.groups
+            ],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+                end_cursor=page.end_cursor,
+            ),
+        )
+
+
+@strawberry.type
+class DuplicateQuery:
+    @strawberry.field(
+        description=(
+            "Groups of the viewer's contacts that look like one person, in "
+            "the order their first-created contacts were created; the trash "
+            "is left out."
+        )
+    )
+    def duplicate_contacts(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Default 20, at most 100.")
+        ] = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+    ) -> DuplicateGroupConnection:
+        viewer = info.context.require_viewer()
+        page = duplicates.list_duplicates(
+            viewer.id,
+            given(first),
+            given(after),
+            record_fields(selected_below(info, ("nodes", "contacts"))),
+        )
+        return DuplicateGroupConnection.from_page(page)
