@@ -27,8 +27,11 @@ statements do not grow with the chunk, every contact logged as CREATED.
 A dry run does all of it but the writes, so it answers the same.
 
 Memory: a chunk at a time, except the earlier records' keys (`_SeenKeys`:
-small strings, O(n) in the file's records), which the check within the
-file needs; `import_file` keeps nothing else per record.
+a few small strings a record), which the check within the file needs:
+O(n) in the file's records for the API and a dry run; for `import_file`
+(a transaction per chunk) only those of records not created, since a
+created one is in the database by the next chunk. `import_file` keeps
+nothing else per record.
 """
 
 from __future__ import annotations
@@ -233,10 +236,11 @@ def import_stream(
     The statuses are those of a dry run, but a record that duplicates both
     a contact of the account and one an earlier chunk created may name
     either (`duplicate_of_id`, which the command does not show)."""
-    importer = Importer(user_id, options)
+    importer = Importer(user_id, options, forget_created=True)
     totals = ImportTotals()
     for chunk in chunks(records, batches.MAX_ITEMS):
         results = _import_one_chunk(importer, chunk)
+        importer.next_chunk()
         db.session.expunge_all()
         for result in results:
             totals.count(result)
@@ -406,11 +410,24 @@ class _Checked:
 
 @dataclass
 class Importer:
-    """One import: its options and the keys of the records seen so far."""
+    """One import: its options and the keys of the records seen so far.
+
+    With `forget_created`, the keys of a record whose contact is created
+    are kept only until `next_chunk`: once committed, the contact itself
+    is found by `match_existing`, so what stays in memory is the keys of
+    the records not created (skipped duplicates). `import_stream` uses it
+    for a real import; a dry run, or an import that creates its contacts
+    only after deciding every record, keeps them all."""
 
     user_id: int
     options: ImportOptions
+    forget_created: bool = False
     seen: _SeenKeys = field(default_factory=_SeenKeys)
+    seen_in_chunk: _SeenKeys = field(default_factory=_SeenKeys)
+
+    def next_chunk(self) -> None:
+        """The chunk's contacts are committed: forget their keys."""
+        self.seen_in_chunk = _SeenKeys()
 
     def chunk(self, records: Sequence[ParsedRecord]) -> list[RecordResult]:
         """Check, match and (unless a dry run) create a chunk's records, in
@@ -455,7 +472,7 @@ class Importer:
             item.duplicate_of = _Claim()
             item.duplicate_of.contact_id = existing_id
         else:
-            item.duplicate_of = self.seen.match(keys)
+            item.duplicate_of = self.seen.match(keys) or self.seen_in_chunk.match(keys)
         item.status = (
             ImportStatus.IMPORTED
             if item.duplicate_of is None
@@ -465,7 +482,8 @@ class Importer:
             item.status is ImportStatus.IMPORTED or not self.options.skip_duplicates
         )
         item.claim = _Claim()
-        self.seen.add(keys, item.claim)
+        forgotten = item.created and self.forget_created and not self.options.dry_run
+        (self.seen_in_chunk if forgotten else self.seen).add(keys, item.claim)
 
 
 def check(record: ParsedRecord) -> _Checked:

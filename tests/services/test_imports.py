@@ -494,3 +494,47 @@ def test_a_record_is_matched_against_the_account_as_it_was(user_id: int) -> None
     for report in (dry, real):
         last = report.records[-1]
         assert (last.status, last.duplicate_of_id) == (DUPLICATE, ada)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_stream_finds_duplicates_across_chunks(user_id: int, dry_run: bool) -> None:
+    """A real import by chunks forgets a created record's keys once its
+    chunk is committed (the database then finds its contact): it keeps
+    only what was not created. The statuses are a dry run's."""
+    items = unique_people(batches.MAX_ITEMS + 2)
+    items[-2] = ParsedRecord(
+        items[-2].index, person("Again", emails=("p0@example.com",))
+    )
+    items[-1] = ParsedRecord(
+        items[-1].index, person("Once more", phones=("+16502530001",))
+    )
+    statuses: list[ImportStatus] = []
+
+    totals = imports.import_stream(
+        user_id,
+        iter(items),
+        ImportOptions(dry_run=dry_run, skip_duplicates=True),
+        lambda results: statuses.extend(r.status for r in results),
+    )
+
+    assert statuses[-2:] == [DUPLICATE, DUPLICATE]
+    assert totals == imports.ImportTotals(imported=batches.MAX_ITEMS, duplicates=2)
+
+
+def test_a_stream_keeps_the_keys_of_records_not_created(user_id: int) -> None:
+    importer = imports.Importer(
+        user_id, ImportOptions(skip_duplicates=True), forget_created=True
+    )
+    existing(user_id, first_name="Ada", emails=[EmailInput("ada@example.com")])
+
+    importer.chunk(
+        records(
+            person("Grace", emails=("grace@example.com",)),
+            person("Ada", emails=("ada@example.com",), phones=("+16502530000",)),
+        )
+    )
+    importer.next_chunk()
+
+    assert list(importer.seen.emails) == ["ada@example.com"]
+    assert list(importer.seen.phones) == ["+16502530000"]
+    assert list(importer.seen_in_chunk.emails) == []
