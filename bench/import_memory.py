@@ -1,10 +1,10 @@
 """The import's memory: `flask import-contacts` on files of 10,000 and
 100,000 contacts, in our own CSV layout and as vCard 4.0, into an empty
-account on SQLite and on PostgreSQL. Prints the command's peak RSS (the
-child's VmHWM, read from /proc until it exits) and its rate, after a file
-of one contact for the command's own baseline; flat means about the same
-peak for both sizes, but for the keys that find duplicates within the file
-(a few short strings per record, O(n)).
+account on SQLite and on PostgreSQL, and the CSV file as a dry run. Prints
+the command's peak RSS (the child's VmHWM, read from /proc until it exits)
+and its rate, after a file of one contact for the command's own baseline.
+A real import is flat: it keeps in memory only the in-file keys of records
+not created. A dry run keeps every record's (a few small strings, O(n)).
 
     .venv/bin/python -m bench.import_memory [--sizes 10000,100000]
 
@@ -98,7 +98,7 @@ class Run:
     summary: str
 
 
-def import_file(env: dict[str, str], email: str, path: Path) -> Run:
+def import_file(env: dict[str, str], email: str, path: Path, dry_run: bool) -> Run:
     """`flask import-contacts EMAIL FILE` as a child process; its peak RSS.
 
     The peak is the child's VmHWM (/proc/<pid>/status), read until it
@@ -109,7 +109,8 @@ def import_file(env: dict[str, str], email: str, path: Path) -> Run:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(
-            [flask, "--app", "run", "import-contacts", email, str(path)],
+            [flask, "--app", "run", "import-contacts", email, str(path)]
+            + ["--dry-run"] * dry_run,
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -137,6 +138,11 @@ def high_water_kib(pid: int) -> int:
     return int(line.split()[1]) if line else 0
 
 
+def account(size: int, format: str, dry_run: bool) -> str:
+    """An empty account for each run."""
+    return f"{format}-{size}{'-dry' * dry_run}@example.com"
+
+
 @contextmanager
 def sqlite_database() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as directory:
@@ -155,15 +161,22 @@ def measure(database_url: str, name: str, files: dict[tuple[int, str], Path]) ->
     }
     migrate(env)
     app = production_app(database_url, env)
+    runs = [
+        (size, format, dry_run)
+        for size, format in files
+        for dry_run in (False, True)
+        if format == "csv" or not dry_run
+    ]
     with app.app_context():
-        for size, format in files:
-            auth.create_account(f"{format}-{size}@example.com", PASSWORD, "Bench")
+        for size, format, dry_run in runs:
+            auth.create_account(account(size, format, dry_run), PASSWORD, "Bench")
         db.engine.dispose()
-    for (size, format), path in files.items():
-        run = import_file(env, f"{format}-{size}@example.com", path)
+    for size, format, dry_run in runs:
+        path = files[size, format]
+        run = import_file(env, account(size, format, dry_run), path, dry_run)
         print(
-            f"{name:10} {format:5} {size:>9,} contacts "
-            f"({path.stat().st_size / 2**20:5.1f} MiB): peak RSS "
+            f"{name:10} {format:5}{' dry run' if dry_run else '':8} {size:>9,} "
+            f"contacts ({path.stat().st_size / 2**20:5.1f} MiB): peak RSS "
             f"{run.peak_kib / 1024:6.1f} MiB, {run.seconds:6.1f} s, "
             f"{size / run.seconds:6,.0f} contacts/s  [{run.summary}]",
             flush=True,
