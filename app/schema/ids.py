@@ -10,7 +10,7 @@ from functools import lru_cache
 from app.errors import BadUserInput
 from app.services import opaque
 
-NODE_TYPES = frozenset({"User", "Contact", "Tag"})
+NODE_TYPES = frozenset({"User", "Contact", "Tag", "ContactMerge"})
 UUID_NODE_TYPES = frozenset({"Session"})
 # Digits of the largest key a 64-bit column holds. A longer number names no
 # row, and int() refuses one of over 4,300 digits (ValueError): it stands

@@ -9,8 +9,9 @@ from app.schema.common import Node
 from app.schema.contact import Contact, Tag
 from app.schema.context import Info
 from app.schema.ids import from_global_id
+from app.schema.merges import ContactMerge
 from app.schema.sessions import Session
-from app.services import contacts, sessions
+from app.services import contacts, merges, sessions
 
 
 @strawberry.type
@@ -28,5 +29,8 @@ class NodeQuery:
         if type_name == "Contact":
             contact = contacts.get_contact(viewer.id, pk)
             return Contact.from_model(contact) if contact else None
+        if type_name == "ContactMerge":
+            merge = merges.get_merge(viewer.id, pk)
+            return ContactMerge.from_model(merge) if merge else None
         tag = contacts.get_tag(viewer.id, pk)
         return Tag.from_model(tag) if tag else None
