@@ -20,9 +20,11 @@ from app.schema.batches import BatchMutation
 from app.schema.birthdays import BirthdayQuery
 from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
+from app.schema.duplicates import DuplicateQuery
 from app.schema.errors import ErrorCodes, log_unexpected
 from app.schema.limits import Limits, QueryLimits
 from app.schema.literals import LongIntegers
+from app.schema.merges import MergeMutation
 from app.schema.node import NodeQuery
 from app.schema.parsing import CachedParse, OneOperation
 from app.schema.password_reset import PasswordResetMutation
@@ -34,7 +36,15 @@ from graphql_fastpath import FastExecutor
 
 Query = merge_types(
     "Query",
-    (NodeQuery, AuthQuery, ContactQuery, BirthdayQuery, TrashQuery, SyncQuery),
+    (
+        NodeQuery,
+        AuthQuery,
+        ContactQuery,
+        BirthdayQuery,
+        TrashQuery,
+        SyncQuery,
+        DuplicateQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -47,6 +57,7 @@ Mutation = merge_types(
         TrashMutation,
         BatchMutation,
         TagMutation,
+        MergeMutation,
     ),
 )
 

@@ -39,6 +39,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -395,10 +396,14 @@ def _rows(statement: Select[Any], user_id: int, **values: Any) -> list[Any]:
 def _facts_of(row: Any) -> Facts:
     return Facts(
         birthday=row.birthday,
-        company=text_key(row.company),
+        company=_company_key(row.company),
         emails=frozenset(_split(row.emails)),
         phones=frozenset(_split(row.phones)),
     )
+
+
+# An address book names few companies many times over.
+_company_key = lru_cache(maxsize=4096)(text_key)
 
 
 def _split(keys: str | None) -> Iterable[str]:
