@@ -52,6 +52,11 @@ query Contacts($filter: ContactFilter, $after: String, $before: String) {
 """
 NODE = "query Node($id: ID!) { node(id: $id) { id } }"
 TAGS = "{ tags { name contactCount } }"
+MERGE = """
+mutation Merge($input: MergeContactsInput!) {
+  mergeContacts(input: $input) { userErrors { code } }
+}
+"""
 
 
 # --- helpers -----------------------------------------------------------------
@@ -455,6 +460,7 @@ def test_a_delete_racing_an_update_answers_both_with_data(
         "refresh_tokens": 1,
         "password_resets": 0,
         "contact_changes": RACE_TRIALS,  # the tombstones of the purged contacts
+        "contact_merges": 0,
     }
     assert gql.data(TAGS, token=token)["tags"] == []
 
@@ -489,6 +495,7 @@ USER_TABLES = {
     "refresh_tokens",
     "password_resets",
     "contact_changes",
+    "contact_merges",
 }
 
 
@@ -513,15 +520,15 @@ EVERYTHING = """
 
 def give_everything(gql: GraphQL, email: str) -> str:
     """An account with two logins (one refreshed), contacts with a row in
-    every contact table, and a password-reset token; returns an access
-    token."""
+    every contact table (a merge of two included), and a password-reset
+    token; returns an access token."""
     token: str = register(gql, email)["accessToken"]
     login = gql.data(LOGIN, {"input": {"email": email, "password": DEFAULT_PASSWORD}})
     refreshed = gql.data(
         REFRESH_TOKEN, {"refreshToken": login["login"]["refreshToken"]}
     )
     assert refreshed["refreshToken"]["userErrors"] == []
-    for name in ("Ada", "Grace"):
+    ada, _ = (
         create_contact(
             gql,
             token,
@@ -533,6 +540,13 @@ def give_everything(gql: GraphQL, email: str) -> str:
                 "tags": ["Friends", name],
             },
         )
+        for name in ("Ada", "Grace")
+    )
+    duplicate = create_contact(gql, token, {"firstName": "Ada", "tags": ["Ada"]})
+    merged = gql.data(
+        MERGE, {"input": {"primaryId": ada["id"], "otherIds": [duplicate["id"]]}}, token
+    )
+    assert merged["mergeContacts"]["userErrors"] == []
     requested = gql.data(REQUEST_RESET, {"email": email})
     assert requested == {"requestPasswordReset": {"ok": True}}
     assert OUTBOX.wait_idle(10)  # the token is stored after the answer
