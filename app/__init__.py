@@ -12,6 +12,7 @@ from app.db import register_database
 from app.extensions import db, jwt, limiter, migrate
 from app.http import register_http
 from app.http.address_limit import limit_per_address
+from app.http.body_limit import admit_imports
 from app.services.mail import init_mail
 from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
@@ -100,7 +101,7 @@ def register_graphql(app: Flask) -> None:
         schema=schema,
         graphql_ide="graphiql" if app.config["GRAPHIQL"] else None,
     )
-    app.add_url_rule("/graphql", view_func=limit_per_address(view))
+    app.add_url_rule("/graphql", view_func=limit_per_address(admit_imports(view)))
 
 
 def register_commands(app: Flask) -> None:

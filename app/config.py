@@ -76,6 +76,10 @@ LIMITS = {
     # both edges and nodes 40,300.
     "MAX_QUERY_COST": 50_000,
     "MAX_RESPONSE_BYTES": 5_000_000,  # a larger response is refused, not sent
+    # importContacts alone: the request's bytes (app/http/body_limit.py)
+    # and the file's records.
+    "IMPORT_MAX_BYTES": 5_000_000,
+    "IMPORT_MAX_RECORDS": 10_000,
 }
 
 # How validated operations execute (GRAPHQL_EXECUTOR): "fast" serves plain
@@ -147,6 +151,8 @@ class Config:
     MAX_QUERY_COST = env_int("MAX_QUERY_COST", LIMITS["MAX_QUERY_COST"])
     MAX_VARIABLES_DEPTH = env_int("MAX_VARIABLES_DEPTH", LIMITS["MAX_VARIABLES_DEPTH"])
     MAX_RESPONSE_BYTES = env_int("MAX_RESPONSE_BYTES", LIMITS["MAX_RESPONSE_BYTES"])
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", LIMITS["IMPORT_MAX_BYTES"])
+    IMPORT_MAX_RECORDS = env_int("IMPORT_MAX_RECORDS", LIMITS["IMPORT_MAX_RECORDS"])
     GRAPHQL_DOCUMENT_CACHE_SIZE = env_int(
         "GRAPHQL_DOCUMENT_CACHE_SIZE", DOCUMENT_CACHE_SIZE
     )
@@ -197,6 +203,12 @@ class Config:
     RATELIMIT_RESET_PASSWORD_PER_IP = env_str(
         "RATELIMIT_RESET_PASSWORD_PER_IP", "20/minute;100/hour"
     )
+    # Exports per account (each reads the whole address book), whichever login.
+    RATELIMIT_EXPORT_PER_ACCOUNT = env_str(
+        "RATELIMIT_EXPORT_PER_ACCOUNT", "10/minute;100/hour"
+    )
+    # Contacts an export reads per statement (app/services/exports.py).
+    EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
     # How many reverse proxies in front of the app set X-Forwarded-For; 0
     # trusts none and uses the connection's address (app/http/proxy.py).
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -284,6 +296,8 @@ class TestingConfig(Config):
     MAX_QUERY_COST = LIMITS["MAX_QUERY_COST"]
     MAX_VARIABLES_DEPTH = LIMITS["MAX_VARIABLES_DEPTH"]
     MAX_RESPONSE_BYTES = LIMITS["MAX_RESPONSE_BYTES"]
+    IMPORT_MAX_BYTES = LIMITS["IMPORT_MAX_BYTES"]
+    IMPORT_MAX_RECORDS = LIMITS["IMPORT_MAX_RECORDS"]
     # Cheap hashing keeps the suite fast; production cost is tested separately.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_COST = 8

@@ -5,8 +5,9 @@ from the repository root (the tests run exactly this).
 Each placeholder is an environment variable with the default below, so every
 limit can be relaxed; NGINX_RUN_DIR (pid file and request-body buffers, an
 existing directory the nginx user can write) has none. MAX_CONTENT_LENGTH
-is the app's own setting, read the way the production app reads it (.env
-included), so nginx and the app refuse the same bodies.
+and IMPORT_MAX_BYTES (the body of an importContacts request, so /graphql's)
+are the app's own settings, read the way the production app reads them
+(.env included), so nginx and the app refuse the same bodies.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def settings(environ: Mapping[str, str]) -> dict[str, str]:
         for name, default in DEFAULTS.items()
     }
     values["MAX_CONTENT_LENGTH"] = str(ProductionConfig.MAX_CONTENT_LENGTH)
+    values["IMPORT_MAX_BYTES"] = str(ProductionConfig.IMPORT_MAX_BYTES)
     run_dir = environ.get("NGINX_RUN_DIR", "").strip()
     if not run_dir:
         raise SystemExit(

@@ -11,6 +11,7 @@ these tests skip, except under CI, where they fail.
 from __future__ import annotations
 
 import getpass
+import http.client
 import json
 import os
 import socket
@@ -312,30 +313,97 @@ def wait_until_healthy_again(port: int) -> None:
     pytest.fail("gunicorn did not recover after the slow clients went away")
 
 
+IMPORT = (
+    "mutation($input: ImportContactsInput!) {"
+    " importContacts(input: $input) { importedCount } }"
+)
+
+
+def padded(body: dict[str, Any], size: int) -> bytes:
+    """`body` as JSON, padded with spaces (JSON whitespace) to `size` bytes."""
+    encoded = json.dumps(body).encode()
+    return encoded + b" " * (size - len(encoded))
+
+
+def announced(port: int, length: int, headers: dict[str, str]) -> Answer:
+    """The answer to a POST /graphql whose headers announce a body of
+    `length` bytes, sent without it: a body over the limit is refused from
+    the headers alone, and a server that answers and closes before reading
+    megabytes would break the pipe of a client still sending them."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("POST", "/graphql")
+        for name, value in {
+            "Content-Type": "application/json",
+            "Content-Length": str(length),
+            **headers,
+        }.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return Answer(
+            response.status, dict(response.getheaders()), json.loads(response.read()), 0
+        )
+    finally:
+        connection.close()
+
+
 def test_nginx_refuses_a_body_over_the_limit_as_the_app_does(
     backend: Backend, tmp_path: Path
 ) -> None:
-    """client_max_body_size is the app's MAX_CONTENT_LENGTH, and nginx's 413
-    is the app's, byte for byte; a body at the limit still reaches the app."""
+    """client_max_body_size is the app's MAX_CONTENT_LENGTH, and on /graphql
+    the IMPORT_MAX_BYTES the app lets importContacts send; nginx's 413 is
+    the app's, byte for byte. Between the two, a /graphql body reaches the
+    app, which refuses any but an import with the 413 nginx gives elsewhere."""
     limit = ProductionConfig.MAX_CONTENT_LENGTH
-    query = b'{"query": "{ __typename }"}'
-    at_limit = query[:-1] + b" " * (limit - len(query)) + b"}"
-    over = at_limit + b" "
-    direct = request(backend.port, "POST", "/graphql", over, source="127.0.0.3")
+    import_limit = ProductionConfig.IMPORT_MAX_BYTES
+    query = {"query": "{ __typename }"}
+    auth = {"Authorization": f"Bearer {register(backend.port, '127.0.0.3')}"}
+    data = "firstName\r\nAda\r\n"
+    an_import = {"query": IMPORT, "variables": {"input": {"data": data}}}
+    direct = announced(backend.port, import_limit + 1, auth)
 
     with nginx(backend, tmp_path / "nginx") as (port, log):
-        refused = request(port, "POST", "/graphql", over, source="127.0.0.3")
-        served = request(port, "POST", "/graphql", at_limit, source="127.0.0.3")
+
+        def post(path: str, body: bytes, headers: dict[str, str]) -> Answer:
+            return request(port, "POST", path, body, headers, "127.0.0.3")
+
+        refused = announced(port, import_limit + 1, auth)
+        elsewhere = post("/healthz", padded(query, limit + 1), {})
+        not_an_import = post("/graphql", padded(query, limit + 1), {})
+        served = post("/graphql", padded(query, limit), {})
+        imported = post("/graphql", padded(an_import, import_limit), auth)
         time.sleep(0.2)  # nginx writes its access line after the answer
 
-    upstream = {line["status"]: line["upstream_ms"] for line in access_lines(log)}
+    upstream = [
+        (line["path"], line["status"], line["upstream_ms"] != "")
+        for line in access_lines(log)
+        if line["method"] == "POST"
+    ]
+    assert upstream == [
+        ("/graphql", 413, False),  # nginx refused it itself
+        ("/healthz", 413, False),
+        ("/graphql", 413, True),  # the app refused it
+        ("/graphql", 200, True),
+        ("/graphql", 200, True),
+    ], log.read_text()
     assert (direct.status, refused.status) == (413, 413)
-    assert refused.body == direct.body
-    # nginx refused it itself: gunicorn never saw the body.
-    assert upstream.get(413) == "", log.read_text()
-    assert float(upstream[200]) >= 0
+    assert refused.body == direct.body == too_large(import_limit, "IMPORT_MAX_BYTES")
+    assert (elsewhere.status, not_an_import.status) == (413, 413)
+    assert (
+        elsewhere.body == not_an_import.body == too_large(limit, "MAX_CONTENT_LENGTH")
+    )
     assert refused.headers["Content-Type"] == "application/json"
     assert (served.status, served.body) == (200, {"data": {"__typename": "Query"}})
+    assert (imported.status, imported.body) == (
+        200,
+        {"data": {"importContacts": {"importedCount": 1}}},
+    )
+
+
+def too_large(limit: int, setting: str) -> dict[str, Any]:
+    message = f"The request body is larger than the limit of {limit} bytes ({setting})."
+    return {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
 
 
 def test_request_ids_pass_through_and_nginx_logs_them(

@@ -1,13 +1,14 @@
 """Refusals made before any GraphQL runs, in the contract's JSON shape: a
-body over MAX_CONTENT_LENGTH (413) and any other HTTP error (an unknown
-path, a method /graphql does not take), never Werkzeug's HTML page."""
+body over MAX_CONTENT_LENGTH, or an import's over IMPORT_MAX_BYTES (413),
+and any other HTTP error (an unknown path, a method /graphql does not
+take), never Werkzeug's HTML page."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -23,11 +24,15 @@ def error_body(
 
 
 def body_too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, Any], int]:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    message = (
-        f"The request body is larger than the limit of {limit} bytes "
-        "(MAX_CONTENT_LENGTH)."
+    """The limit that applied: MAX_CONTENT_LENGTH, or for a POST to
+    /graphql over that, IMPORT_MAX_BYTES (app/http/body_limit.py)."""
+    limit = request.max_content_length
+    setting = (
+        "MAX_CONTENT_LENGTH"
+        if limit == current_app.config["MAX_CONTENT_LENGTH"]
+        else "IMPORT_MAX_BYTES"
     )
+    message = f"The request body is larger than the limit of {limit} bytes ({setting})."
     return error_body(message), 413
 
 

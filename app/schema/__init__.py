@@ -22,6 +22,7 @@ from app.schema.contact import Contact, ContactMutation, ContactQuery, Tag
 from app.schema.document_cache import ValidQueries
 from app.schema.duplicates import DuplicateQuery
 from app.schema.errors import ErrorCodes, log_unexpected
+from app.schema.imports import ImportMutation
 from app.schema.limits import Limits, QueryLimits
 from app.schema.literals import LongIntegers
 from app.schema.merges import MergeMutation
@@ -58,6 +59,7 @@ Mutation = merge_types(
         BatchMutation,
         TagMutation,
         MergeMutation,
+        ImportMutation,
     ),
 )
 

@@ -35,7 +35,13 @@ from graphql import (
     get_variable_values,
     visit,
 )
-from graphql.language import IntValueNode, ListValueNode, ValueNode
+from graphql.language import (
+    IntValueNode,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+)
 from graphql.validation import validate
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -46,6 +52,7 @@ from app.schema.document_cache import ValidQueries
 from app.schema.parsing import VALIDATION_FAILED
 from app.services.birthdays import MAX_RESULTS
 from app.services.contact_input import LIST_MAX_ITEMS
+from app.services.imports import most_records
 from graphql_fastpath.selections import Fragments, SelectionFold, fragments_of
 
 # Fields whose page size multiplies the cost of everything below them, with
@@ -74,6 +81,11 @@ BATCH_ITEMS = {
     "deleteContacts": "ids",
 }
 BATCH_PAYLOAD_LISTS = ("contacts",)
+# importContacts counts one per record of its file (`imports.most_records`,
+# found without parsing it, at most IMPORT_MAX_RECORDS: a longer file is
+# refused), and its payload's `records` hold one per record.
+IMPORT_FIELD = "importContacts"
+IMPORT_PAYLOAD_LISTS = ("records",)
 CONTACT_LISTS = {
     "emails": LIST_MAX_ITEMS,
     "phones": LIST_MAX_ITEMS,
@@ -92,6 +104,7 @@ class Limits:
     max_validation_errors: int
     max_cost: int
     suggestions: bool
+    max_import_records: int = LIMITS["IMPORT_MAX_RECORDS"]
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -110,6 +123,7 @@ class Limits:
             max_validation_errors=get("MAX_VALIDATION_ERRORS"),
             max_cost=get("MAX_QUERY_COST"),
             suggestions=bool(settings.get("FIELD_SUGGESTIONS", False)),
+            max_import_records=get("IMPORT_MAX_RECORDS"),
         )
 
 
@@ -212,7 +226,9 @@ class QueryLimits(SchemaExtension):
         )
         if isinstance(coerced, list):
             return coerced
-        cost = query_cost(document, coerced.coerced, operation_name)
+        cost = query_cost(
+            document, coerced.coerced, operation_name, limits.max_import_records
+        )
         self.execution_context.context.query_cost = cost
         if cost > limits.max_cost:
             return [
@@ -338,19 +354,23 @@ class DocumentShapes(SelectionFold[Shape]):
 
 
 def query_cost(
-    document: DocumentNode, variables: Mapping[str, Any], operation_name: str | None
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    operation_name: str | None,
+    max_import_records: int = LIMITS["IMPORT_MAX_RECORDS"],
 ) -> int:
     """List items the operation's response may hold: each connection's page,
     each list of a page (`edges`, `nodes`) and each list of a contact at its
     largest, multiplied by the sizes of the lists above it (fragments
-    expanded, each worked out once)."""
+    expanded, each worked out once); a batch's items and an import's
+    records (at most `max_import_records`) count one each."""
     operations = [
         d
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
         and (operation_name is None or (d.name and d.name.value == operation_name))
     ]
-    costs = _Costs(fragments_of(document), variables)
+    costs = _Costs(fragments_of(document), variables, max_import_records)
     return sum(costs.of(op.selection_set) for op in operations[:1])
 
 
@@ -363,12 +383,15 @@ class _Costs(SelectionFold[int]):
         self,
         fragments: Fragments,
         variables: Mapping[str, Any],
+        max_import_records: int,
         sized: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(fragments)
         self.variables = variables
-        self.sized = sized or {}  # lists of a known size (a batch's payload)
-        self.batch_payloads: dict[int, _Costs] = {}
+        self.max_import_records = max_import_records
+        # Lists of a known size (a batch's or an import's payload).
+        self.sized = sized or {}
+        self.payloads: dict[tuple[tuple[str, ...], int], _Costs] = {}
 
     def combine(self, parts: list[int]) -> int:
         return sum(parts)
@@ -376,6 +399,8 @@ class _Costs(SelectionFold[int]):
     def field(self, node: FieldNode) -> int:
         if node.name.value in BATCH_ITEMS:
             return self._batch(node)
+        if node.name.value == IMPORT_FIELD:
+            return self._import(node)
         items = self._items(node)
         if node.selection_set is None:  # a leaf: no call for nothing below
             return 0 if items is None else items
@@ -399,12 +424,54 @@ class _Costs(SelectionFold[int]):
         contacts hold one per item (each payload's cost worked out once
         per number of items)."""
         items = _list_length(field, BATCH_ITEMS[field.name.value], self.variables)
-        payload = self.batch_payloads.get(items)
+        return items + self._payload(BATCH_PAYLOAD_LISTS, items).of(field.selection_set)
+
+    def _import(self, field: FieldNode) -> int:
+        """importContacts: one per record, and its payload, whose `records`
+        hold one per record."""
+        data = _import_data(field, self.variables)
+        records = min(most_records(data), self.max_import_records) if data else 0
+        payload = self._payload(IMPORT_PAYLOAD_LISTS, records)
+        return records + payload.of(field.selection_set)
+
+    def _payload(self, lists: tuple[str, ...], items: int) -> _Costs:
+        """The costs below a payload whose `lists` hold `items` each, worked
+        out once per number of items."""
+        payload = self.payloads.get((lists, items))
         if payload is None:
-            sized = dict.fromkeys(BATCH_PAYLOAD_LISTS, items)
-            payload = _Costs(self.fragments, self.variables, sized)
-            self.batch_payloads[items] = payload
-        return items + payload.of(field.selection_set)
+            sized = dict.fromkeys(lists, items)
+            payload = _Costs(
+                self.fragments, self.variables, self.max_import_records, sized
+            )
+            self.payloads[(lists, items)] = payload
+        return payload
+
+
+def _import_data(field: FieldNode, variables: Mapping[str, Any]) -> str | None:
+    """The file an importContacts field's `input.data` holds, from a
+    literal or a variable (of the whole input or of `data`)."""
+    value = _argument(field, "input", variables)
+    if isinstance(value, ObjectValueNode):
+        inner = next((f.value for f in value.fields if f.name.value == "data"), None)
+        value = _literal(inner, variables) if inner is not None else None
+    elif isinstance(value, Mapping):
+        value = value.get("data")
+    return value if isinstance(value, str) else None
+
+
+def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    """The argument's literal node, or its variable's value."""
+    node = next((a.value for a in field.arguments or () if a.name.value == name), None)
+    return None if node is None else _literal(node, variables)
+
+
+def _literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
+    """A variable's value; a string's text; any other node as it is."""
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    if isinstance(node, StringValueNode):
+        return node.value
+    return node
 
 
 def _list_length(field: FieldNode, argument: str, variables: Mapping[str, Any]) -> int:
