@@ -50,10 +50,14 @@ RUN_ORDER = (
     "purge-contact",
     "empty-trash",
     "create-contacts",
+    "import-contacts",
     "update-contacts",
     "rename-tag",
     "delete-tag",
     "delete-contacts",
+    "duplicate-contacts",
+    "merge-contacts",
+    "undo-merge",
     "list-sessions",
     "revoke-session",
     "change-password",
@@ -373,6 +377,39 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
         ["NASA", "Pioneers"],
     ]
     batch_ids = [c["id"] for c in batch]
+    # A dry run of a vCard file: one new contact, one already there
+    # (Katherine Johnson, by email), one that fails; nothing is created.
+    imported = frontend.run("import-contacts", token)["importContacts"]
+    assert [
+        imported[count]
+        for count in ("importedCount", "duplicateCount", "skippedCount", "failedCount")
+    ] == [1, 1, 0, 1]
+    assert [
+        (r["index"], r["status"], r["contact"], r["duplicateOf"], r["errors"])
+        for r in imported["records"]
+    ] == [
+        (0, "IMPORTED", None, None, []),
+        (
+            1,
+            "DUPLICATE",
+            None,
+            {"id": batch_ids[0], "displayName": "Katherine Johnson"},
+            [],
+        ),
+        (
+            2,
+            "FAILED",
+            None,
+            None,
+            [
+                {
+                    "field": ["records", "2", "emails", "0", "value"],
+                    "message": "An email address must have an @-sign.",
+                    "code": "INVALID",
+                }
+            ],
+        ),
+    ]
     changed = frontend.run(
         "update-contacts",
         token,
@@ -401,6 +438,49 @@ def test_the_examples_run_in_order(app: Flask, gql: GraphQL) -> None:
         "deleteContacts"
     ]
     assert gone == {"deletedIds": batch_ids, "userErrors": []}
+    assert frontend.run("trash", token)["trash"]["totalCount"] == 2
+
+    # Grace Hopper twice: one group, linked by all three.
+    twins = [
+        frontend.run("create-contact", token)["createContact"]["contact"]["id"]
+        for _ in range(2)
+    ]
+    duplicates = frontend.run("duplicate-contacts", token)["duplicateContacts"]
+    assert duplicates["pageInfo"]["hasNextPage"] is False
+    [group] = duplicates["nodes"]
+    assert group["reasons"] == ["SAME_EMAIL", "SAME_PHONE", "SAME_NAME"]
+    assert [
+        (c["id"], c["displayName"], c["emails"], c["version"])
+        for c in group["contacts"]
+    ] == [
+        (twin, "Grace Hopper", [{"value": "grace@navy.example"}], 1) for twin in twins
+    ]
+
+    # The group merged into its first contact, then the merge undone.
+    primary, twin = twins
+    merged = frontend.run(
+        "merge-contacts",
+        token,
+        {("input", "primaryId"): primary, ("input", "otherIds"): [twin]},
+    )["mergeContacts"]
+    assert merged["merge"]["mergedIds"] == [twin]
+    assert merged["contact"] == {
+        "id": primary,
+        "displayName": "Grace Hopper",
+        "company": "US Navy",
+        "notes": None,
+        "favorite": False,
+        "emails": [{"value": "grace@navy.example", "primary": True}],
+        "phones": [{"value": "+16502530000", "primary": True}],
+        "tags": [{"name": "Navy"}, {"name": "Pioneers"}],
+        "version": 2,
+    }
+    assert frontend.run("trash", token)["trash"]["totalCount"] == 3
+    undone = frontend.run("undo-merge", token, {("id",): merged["merge"]["id"]})
+    assert undone["undoMerge"]["contact"] == {
+        key: value for key, value in merged["contact"].items() if key != "phones"
+    } | {"version": 3}
+    assert undone["undoMerge"]["currentContact"] is None
     assert frontend.run("trash", token)["trash"]["totalCount"] == 2
 
     # Two logins: register's and login's (this one, refreshed since).
