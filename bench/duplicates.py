@@ -1,0 +1,203 @@
+"""`duplicateContacts(first: 100)` against one `contacts(first: 100)` page,
+for one account of 10,000 contacts with duplicates among them, in this
+process through Flask's test client (no HTTP server: what is measured is
+the app and the database), on a scratch PostgreSQL database in production
+config, dropped at the end.
+
+    .venv/bin/python -m bench.duplicates [--contacts 10000] [--runs 50]
+
+The contacts are `flask seed`'s demo contacts (bench/seeding.py, COPY),
+2 % of them made from others through `createContacts` instead: a second
+contact with the same email (another name), with the same phone, or with
+the same name and nothing else, a third of each. The demo names come from
+60 first and 60 last names, so most contacts share their name with
+another, and many their email: far more duplicates than a real address
+book has, which makes finding them dearer.
+Both queries select the same contact fields. A worker keeps a user's
+groups until the user's change log moves, so duplicateContacts is timed
+twice: asked again with nothing changed, and right after a change (a
+contact's favorite flag toggled, untimed, before each request), when the
+groups are found anew. Prints how many groups there are, each median, and
+its ratio to the contacts page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+from collections.abc import Callable, Iterator
+from time import perf_counter
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+from app.fields import NAME_FIELDS
+from app.models import Contact
+from app.services import batches
+from app.services.contact_input import EmailInput, PhoneInput
+from app.services.contacts import CONTACT_RELATIONS
+from app.services.duplicates import find_groups
+from bench.inprocess import post, quiet
+from bench.seeding import add_server_argument, analyze, one_user
+
+CONTACT = "id displayName company emails { value } phones { value } version"
+DUPLICATES = f"""
+query Duplicates {{
+  duplicateContacts(first: 100) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ reasons contacts {{ {CONTACT} }} }}
+  }}
+}}
+"""
+PAGE = f"""
+query Page {{
+  contacts(first: 100) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {CONTACT} }}
+  }}
+}}
+"""
+EMAIL = "bench@example.com"
+INJECTED_SHARE = 0.02  # of the contacts: copies made from others
+WARM_UP = 5
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_server_argument(parser)
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=50)
+    return parser.parse_args()
+
+
+def inject_duplicates(app: Flask, count: int) -> None:
+    """`count` new contacts, each a duplicate of a random existing one: by
+    email (another name), by phone (a company only), or by name alone (the
+    name, nothing else), in turn; through `createContacts`'s service."""
+    rng = random.Random(15)
+    with app.app_context():
+        user_id = db.session.scalar(select(Contact.user_id).limit(1))
+        assert user_id is not None
+        originals = list(
+            db.session.scalars(
+                select(Contact)
+                .where(Contact.user_id == user_id)
+                .options(*CONTACT_RELATIONS)
+            )
+        )
+        copies = list(_copies(rng.sample(originals, count)))
+        for start in range(0, len(copies), batches.MAX_ITEMS):
+            batches.create_contacts(user_id, copies[start : start + batches.MAX_ITEMS])
+        db.engine.dispose()
+
+
+def _copies(originals: list[Contact]) -> Iterator[dict[str, Any]]:
+    for index, original in enumerate(originals):
+        kind = index % 3
+        if kind == 0 and original.emails:
+            yield {
+                "first_name": f"Alias{index}",
+                "emails": [EmailInput(original.emails[0].value.upper())],
+            }
+        elif kind == 1 and original.phones:
+            yield {
+                "company": f"Switchboard {index}",
+                "phones": [PhoneInput(original.phones[0].value)],
+            }
+        else:
+            first, last = (getattr(original, name) for name in NAME_FIELDS)
+            if first or last:
+                yield {"first_name": (first or "").upper() or None, "last_name": last}
+
+
+def median_ms(
+    app: Flask,
+    token: str,
+    query: str,
+    runs: int,
+    before: Callable[[], None] | None = None,
+) -> float:
+    """The median milliseconds of `runs` requests of `query`, after WARM_UP
+    more; each after a call of `before` (not timed), if given."""
+    times = []
+    with quiet():
+        for run in range(WARM_UP + runs):
+            if before is not None:
+                before()
+            began = perf_counter()
+            _answer(app, token, {"query": query})
+            elapsed = perf_counter() - began
+            if run >= WARM_UP:
+                times.append(elapsed * 1000)
+    return statistics.median(times)
+
+
+def _answer(app: Flask, token: str, body: dict[str, Any]) -> Any:
+    answer = post(app, body, token)
+    assert "errors" not in answer, answer["errors"]
+    return answer
+
+
+TOGGLE = """
+mutation Toggle($input: UpdateContactInput!) {
+  updateContact(input: $input) { contact { favorite } }
+}
+"""
+
+
+def changer(app: Flask, token: str) -> Callable[[], None]:
+    """Changes one contact (its favorite flag, back and forth) when called:
+    a new change-log entry, after which the worker finds the groups anew."""
+    first = "{ contacts(first: 1) { nodes { id favorite } } }"
+    [contact] = _answer(app, token, {"query": first})["data"]["contacts"]["nodes"]
+    contact_id, state = contact["id"], {"favorite": contact["favorite"]}
+
+    def change() -> None:
+        state["favorite"] = not state["favorite"]
+        variables = {"input": {"id": contact_id, "favorite": state["favorite"]}}
+        _answer(app, token, {"query": TOGGLE, "variables": variables})
+
+    return change
+
+
+def group_count(app: Flask) -> tuple[int, int]:
+    """(groups, contacts in them), as the service finds them."""
+    with app.app_context():
+        user_id = db.session.scalar(select(Contact.user_id).limit(1))
+        assert user_id is not None
+        groups = find_groups(user_id)
+        db.session.remove()
+    return len(groups), sum(len(group.contact_ids) for group in groups)
+
+
+def main() -> None:
+    args = arguments()
+    injected = round(args.contacts * INJECTED_SHARE)
+    with one_user(args.database_url, EMAIL, args.contacts - injected) as seeded:
+        inject_duplicates(seeded.app, injected)
+        analyze(seeded.database_url)
+        groups, grouped = group_count(seeded.app)
+        page = median_ms(seeded.app, seeded.token, PAGE, args.runs)
+        warm = median_ms(seeded.app, seeded.token, DUPLICATES, args.runs)
+        with quiet():
+            change = changer(seeded.app, seeded.token)
+        cold = median_ms(seeded.app, seeded.token, DUPLICATES, args.runs, change)
+        with seeded.app.app_context():
+            db.engine.dispose()
+    print(f"{args.contacts:,} contacts, {groups} groups of {grouped} contacts")
+    print(f"contacts(first: 100):                        {page:7.2f} ms (median)")
+    print(
+        f"duplicateContacts(first: 100), after a change: {cold:7.2f} ms"
+        f" (median), x{cold / page:.2f}"
+    )
+    print(
+        f"duplicateContacts(first: 100), asked again:    {warm:7.2f} ms"
+        f" (median), x{warm / page:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
