@@ -173,6 +173,8 @@ class Contact(ContactFields, Base):
         Index("ix_contacts_user_sort_first", "user_id", "sort_first", "id", **LIVE),
         Index("ix_contacts_user_created", "user_id", "created_at", "id", **LIVE),
         Index("ix_contacts_user_updated", "user_id", "updated_at", "id", **LIVE),
+        # The export's chunks: one user's live contacts by id (migration 0010).
+        Index("ix_contacts_user_id", "user_id", "id", **LIVE),
         Index("ix_contacts_user_favorite", "user_id", "favorite", **LIVE),
         Index("ix_contacts_user_trash", "user_id", "deleted_at", "id", **TRASHED),
         # `duplicateContacts`: one user's live contacts grouped by name key

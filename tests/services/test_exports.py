@@ -16,7 +16,7 @@ from app.formats.record import ContactData
 from app.services import contacts, exports
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 from app.services.exports import Export, ExportFormat, Selection, batched
-from tests.support.statements import executions
+from tests.support.statements import executions, index_names, plan_nodes
 
 EMPTY_FIELDS = {
     "first_name": None,
@@ -193,6 +193,25 @@ def test_each_chunk_is_one_statement_and_one_per_list_never_per_contact(
     assert len(exported) == count
     assert [execution.kind for execution in seen] == statements
     assert {execution.isolation_level for execution in seen} == {"AUTOCOMMIT"}
+
+
+def test_a_chunk_reads_the_users_live_contacts_by_id_through_their_index(
+    app: Flask, user_id: int, other_user_id: int
+) -> None:
+    """On PostgreSQL the chunk's statement is answered by (user_id, id)
+    WHERE deleted_at IS NULL (migration 0010), not by walking the primary
+    key past everyone else's contacts."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    for name in ("A", "B"):
+        create(other_user_id, first_name=name)
+        create(user_id, first_name=name)
+
+    with executions(app) as seen:
+        list(Selection.of(user_id).chunks())
+
+    [chunk] = [execution for execution in seen if execution.kind == "SELECT contacts"]
+    assert index_names(plan_nodes(app, chunk, seqscan=False)) == {"ix_contacts_user_id"}
 
 
 @pytest.mark.app_settings(EXPORT_CHUNK_SIZE=2)
