@@ -3,7 +3,8 @@ the `ContactData` the writers of app/formats take, read a chunk at a time.
 
 Memory stays flat however large the address book: a chunk of
 `EXPORT_CHUNK_SIZE` contacts is read by keyset pagination on the id (the
-contacts after the last one of the previous chunk), and each of its
+contacts after the last one of the previous chunk, through the index
+(user_id, id) of live contacts, migration 0010), and each of its
 related lists (emails, phones, addresses, tags) by one statement for the
 whole chunk, never one per contact. Only the chunk being written is in
 memory, and only the text of one chunk is waiting to be sent.
