@@ -251,6 +251,10 @@ class Config:
         for name in ("TRASH_RETENTION_DAYS", "SYNC_TOKEN_TTL_DAYS"):
             if settings[name] < 1:
                 raise RuntimeError(f"{name} must be a whole number of days, 1 or more")
+        if settings["EXPORT_CHUNK_SIZE"] < 1:
+            raise RuntimeError(
+                "EXPORT_CHUNK_SIZE must be a number of contacts, 1 or more"
+            )
         check_executor(settings["GRAPHQL_EXECUTOR"])
         check_password_reset(settings)
 

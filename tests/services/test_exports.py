@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app import create_app
 from app.errors import BadUserInput
 from app.extensions import db
 from app.formats.record import ContactData
@@ -255,3 +256,9 @@ def test_an_account_is_found_by_any_spelling_of_its_email(
 ) -> None:
     assert exports.account_id(" ADA@example.com") == user_id
     assert exports.account_id("nobody@example.com") is None
+
+
+@pytest.mark.parametrize("size", [0, -1])
+def test_a_chunk_of_no_contacts_stops_the_start(size: int) -> None:
+    with pytest.raises(RuntimeError, match=r"^EXPORT_CHUNK_SIZE must be a number"):
+        create_app("testing", {"EXPORT_CHUNK_SIZE": size})
