@@ -252,13 +252,13 @@ class Contact(ContactFields, Base):
         """Recompute the sort keys, search text, birthday key and name key
         from the contact's fields."""
         values = {field.name: getattr(self, field.name) for field in CONTACT_FIELDS}
-        self.sort_first, self.sort_last, self.search_text = derived_columns(
+        derived = derived_values(
             values,
             [email.value for email in self.emails],
             [phone.value for phone in self.phones],
         )
-        self.birthday_md = birthday_key(values["birthday"])
-        self.name_key = name_key(values)
+        for name, value in derived.items():
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} v{self.version}>"
@@ -275,6 +275,26 @@ for extension in ("pg_trgm", "btree_gin"):
             f"CREATE EXTENSION IF NOT EXISTS {extension}"
         ).execute_if(dialect="postgresql"),
     )
+
+
+# The columns a contact's own values derive, in the order `derived_values`
+# gives them: every writer (the model, batches, seeding) stores all of them.
+DERIVED_COLUMNS = ("sort_first", "sort_last", "search_text", "birthday_md", "name_key")
+
+
+def derived_values(
+    values: Mapping[str, Any], emails: Sequence[str], phones: Sequence[str]
+) -> dict[str, Any]:
+    """Every DERIVED_COLUMNS value of a contact with these field `values`
+    (by name; a field left out is empty), email and phone values."""
+    sort_first, sort_last, search_text = derived_columns(values, emails, phones)
+    return {
+        "sort_first": sort_first,
+        "sort_last": sort_last,
+        "search_text": search_text,
+        "birthday_md": birthday_key(values.get("birthday")),
+        "name_key": name_key(values),
+    }
 
 
 def derived_columns(

@@ -4,7 +4,7 @@ The data are the `flask seed` demo data (app/services/seed.py's
 `DemoGenerator`: realistic names, E.164 phones, emails, addresses, tags),
 written with COPY rather than INSERT, by several processes at once. The
 derived columns (sort keys, search text) come from the models' own
-`derived_columns`, the accounts from `auth.create_account`, so the
+`derived_values`, the accounts from `auth.create_account`, so the
 rows are what the API itself would store.
 """
 
@@ -28,10 +28,10 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import birthday_key, utcnow
+from app.models import DERIVED_COLUMNS, utcnow
 from app.services import auth
 from app.services.contacts import address_values
-from app.services.matching import email_key, name_key
+from app.services.matching import email_key
 from app.services.seed import DEMO_PASSWORD, DemoContact, DemoGenerator
 from app.services.seed_data import TAG_NAMES
 from bench.inprocess import login, production_app
@@ -42,8 +42,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK = 5000  # contacts generated and copied by one task
 CONTACT_COLUMNS = (
     "id, user_id, first_name, last_name, company, job_title, birthday, notes, "
-    "favorite, sort_first, sort_last, search_text, birthday_md, name_key, version, "
-    "created_at, updated_at"
+    f"favorite, {', '.join(DERIVED_COLUMNS)}, version, created_at, updated_at"
 )
 
 
@@ -244,7 +243,7 @@ def _contact_rows(
     task: Task, ids: list[int], batch: list[DemoContact], now: Any
 ) -> Iterator[tuple[Any, ...]]:
     for contact_id, contact in zip(ids, batch, strict=True):
-        sort_first, sort_last, search_text = contact.derived()
+        derived = contact.derived()
         yield (
             contact_id,
             task.user_id,
@@ -255,11 +254,7 @@ def _contact_rows(
             contact.birthday,
             contact.notes,
             contact.favorite,
-            sort_first,
-            sort_last,
-            search_text,
-            birthday_key(contact.birthday),
-            name_key(vars(contact)),
+            *(derived[name] for name in DERIVED_COLUMNS),
             1,
             now - contact.created_ago,
             now - contact.updated_ago,

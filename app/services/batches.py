@@ -37,6 +37,7 @@ from app.errors import BadUserInput, FieldError, InvalidInput, UserErrorCode
 from app.extensions import db
 from app.fields import BY_NAME
 from app.models import (
+    DERIVED_COLUMNS,
     Contact,
     ContactChange,
     EmailAddress,
@@ -44,9 +45,8 @@ from app.models import (
     PostalAddress,
     Tag,
     User,
-    birthday_key,
     contact_tags,
-    derived_columns,
+    derived_values,
     utcnow,
 )
 from app.services import change_log
@@ -62,7 +62,6 @@ from app.services.contacts import (
     identifying_values,
     take_turns,
 )
-from app.services.matching import name_key
 
 MAX_ITEMS = 200  # createContacts, updateContacts
 MAX_DELETE_ITEMS = 500  # deleteContacts
@@ -70,11 +69,7 @@ MAX_DELETE_ITEMS = 500  # deleteContacts
 # that the updates are one executemany.
 UPDATED_COLUMNS = (
     *SCALAR_FIELDS,
-    "sort_first",
-    "sort_last",
-    "search_text",
-    "birthday_md",
-    "name_key",
+    *DERIVED_COLUMNS,
     "updated_at",
 )
 TABLES: dict[str, Table] = {
@@ -358,16 +353,9 @@ def _derived(
 ) -> dict[str, Any]:
     """The derived columns of a contact with these field values and lists,
     as `Contact.refresh_derived` sets them."""
-    sort_first, sort_last, search_text = derived_columns(
+    return derived_values(
         values, [email.value for email in emails], [phone.value for phone in phones]
     )
-    return {
-        "sort_first": sort_first,
-        "sort_last": sort_last,
-        "search_text": search_text,
-        "birthday_md": birthday_key(values.get("birthday")),
-        "name_key": name_key(values),
-    }
 
 
 def _tags_for(user_id: int, items: Sequence[Mapping[str, Any]]) -> dict[str, int]:

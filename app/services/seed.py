@@ -6,7 +6,7 @@ them fast, with Core `INSERT ... RETURNING` executemany in batches, one
 transaction per user. The values are already in the form the API stores
 (E.164 phones, upper-case ISO 3166 countries, one primary email and phone),
 so they pass `contact_input.Cleaner` unchanged, and the derived columns come
-from `models.derived_columns`, as the model's own.
+from `models.derived_values`, as the model's own.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from app.models import (
     PostalAddress,
     Tag,
     User,
-    birthday_key,
     contact_tags,
-    derived_columns,
+    derived_values,
     utcnow,
 )
 from app.services import matching, passwords
@@ -118,9 +117,9 @@ class DemoContact:
             "tags": list(self.tags),
         }
 
-    def derived(self) -> tuple[str, str, str]:
-        """(sort_first, sort_last, search_text), as the model derives them."""
-        return derived_columns(
+    def derived(self) -> dict[str, Any]:
+        """The derived columns (DERIVED_COLUMNS), as the model derives them."""
+        return derived_values(
             vars(self),
             [email.value for email in self.emails],
             [phone.value for phone in self.phones],
@@ -403,7 +402,6 @@ def _insert_contacts(
     collects the user's tags as they are created."""
     rows = []
     for contact in batch:
-        sort_first, sort_last, search_text = contact.derived()
         rows.append(
             {
                 "user_id": user_id,
@@ -414,11 +412,7 @@ def _insert_contacts(
                 "birthday": contact.birthday,
                 "notes": contact.notes,
                 "favorite": contact.favorite,
-                "sort_first": sort_first,
-                "sort_last": sort_last,
-                "search_text": search_text,
-                "birthday_md": birthday_key(contact.birthday),
-                "name_key": matching.name_key(vars(contact)),
+                **contact.derived(),
                 "version": 1,
                 "created_at": now - contact.created_ago,
                 "updated_at": now - contact.updated_ago,
