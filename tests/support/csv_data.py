@@ -12,9 +12,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from app.fields import CONTACT_FIELDS, NO_YEAR, Kind
+from app.fields import NO_YEAR, Kind
 from app.formats.record import ContactData
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
+from tests.support.contact_data import field_values
 
 # Characters the escaping has to get right, drawn often.
 AWKWARD = ",;\"'\\\r\n\t=+-@:* \u2028\x0c\x85"
@@ -37,15 +38,6 @@ VALUES: dict[Kind, st.SearchStrategy[Any]] = {
 }
 
 
-@st.composite
-def field_values(draw: st.DrawFn) -> dict[str, Any]:
-    return {
-        declared.name: draw(VALUES[declared.kind])
-        for declared in CONTACT_FIELDS
-        if draw(st.booleans())
-    }
-
-
 emails = st.builds(EmailInput, value=texts, label=optional_texts, primary=st.booleans())
 phones = st.builds(PhoneInput, value=texts, label=optional_texts, primary=st.booleans())
 addresses = st.builds(
@@ -60,7 +52,7 @@ addresses = st.builds(
 
 contacts = st.builds(
     ContactData,
-    fields=field_values(),
+    fields=field_values(VALUES),
     emails=st.lists(emails, max_size=4),
     phones=st.lists(phones, max_size=4),
     addresses=st.lists(addresses, max_size=3),

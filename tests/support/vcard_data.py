@@ -20,9 +20,10 @@ from typing import Any
 import pycountry
 from hypothesis import strategies as st
 
-from app.fields import CONTACT_FIELDS, NO_YEAR, Kind
+from app.fields import NO_YEAR, Kind
 from app.formats.record import ContactData
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
+from tests.support.contact_data import field_values
 
 # Characters the escaping and folding have to get right, drawn often.
 AWKWARD = ",;:\\\"'\n\t= \u2028\x0c\x85é日𝔘"
@@ -62,15 +63,6 @@ VALUES: dict[Kind, st.SearchStrategy[Any]] = {
     # False is favorite's default: a contact that is not one leaves it out.
     Kind.BOOL: st.just(True),
 }
-
-
-@st.composite
-def field_values(draw: st.DrawFn) -> dict[str, Any]:
-    return {
-        declared.name: draw(VALUES[declared.kind])
-        for declared in CONTACT_FIELDS
-        if draw(st.booleans())
-    }
 
 
 @st.composite
@@ -119,7 +111,7 @@ addresses = st.builds(
 
 contacts = st.builds(
     ContactData,
-    fields=field_values(),
+    fields=field_values(VALUES),
     emails=emails(),
     phones=phones(),
     addresses=st.lists(addresses, max_size=3),
