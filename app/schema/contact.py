@@ -217,6 +217,18 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
+    @classmethod
+    def of(
+        cls, cursors: Sequence[str], *, has_next_page: bool, has_previous_page: bool
+    ) -> PageInfo:
+        """The page info of a page whose items have these `cursors`."""
+        return cls(
+            has_next_page=has_next_page,
+            has_previous_page=has_previous_page,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
 
 @strawberry.type
 class ContactConnection:
@@ -256,11 +268,10 @@ class ContactConnection:
                 for cursor, node in zip(cursors, nodes, strict=True)
             ],
             nodes=nodes,
-            page_info=PageInfo(
+            page_info=PageInfo.of(
+                cursors,
                 has_next_page=has_next_page,
                 has_previous_page=has_previous_page,
-                start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else None,
             ),
             count_matches=count_matches,
         )
@@ -288,11 +299,10 @@ class ContactRevisionConnection:
                 for cursor, node in zip(cursors, nodes, strict=True)
             ],
             nodes=nodes,
-            page_info=PageInfo(
+            page_info=PageInfo.of(
+                cursors,
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else None,
             ),
         )
 

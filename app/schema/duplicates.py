@@ -60,11 +60,10 @@ class DuplicateGroupConnection:
                 )
                 for group in page.groups
             ],
-            page_info=PageInfo(
+            page_info=PageInfo.of(
+                page.cursors,
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.start_cursor,
-                end_cursor=page.end_cursor,
             ),
         )
 

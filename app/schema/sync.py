@@ -76,14 +76,12 @@ class SyncQuery:
         page = sync.contact_changes(
             viewer.id, given(sync_token), given(first), given(after)
         )
-        cursors = page.cursors
         return ContactChangeConnection(
             changes=[ContactChange.of(change) for change in page.changes],
-            page_info=PageInfo(
+            page_info=PageInfo.of(
+                page.cursors,
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=cursors[0] if cursors else None,
-                end_cursor=cursors[-1] if cursors else None,
             ),
             next_sync_token=page.next_sync_token,
         )

@@ -111,14 +111,6 @@ class ContactPage:
     has_previous_page: bool
     count_matches: Callable[[], int] = field(repr=False)
 
-    @property
-    def start_cursor(self) -> str | None:
-        return self.cursors[0] if self.cursors else None
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
-
 
 @dataclass(frozen=True)
 class Cursor:

@@ -100,10 +100,9 @@ class DuplicatePage:
 
     groups: list[Group]
     contacts: dict[int, ContactRecord]
+    cursors: list[str]  # each group's, in page order
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -133,10 +132,9 @@ def list_duplicates(
     return DuplicatePage(
         groups=page,
         contacts=_records(user_id, ids, fields),
+        cursors=cursors,
         has_next_page=len(later) > size,
         has_previous_page=after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
     )
 
 
