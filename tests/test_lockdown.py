@@ -186,8 +186,8 @@ SUGGESTIONS = [
         "query Q($f: ContactFiltr) { contacts(filter: $f) { totalCount } }",
         None,
         "Unknown type 'ContactFiltr'.",
-        "Unknown type 'ContactFiltr'. Did you mean "
-        "'ContactFilter', 'ContactOrder', 'Contact', or 'ContactEdge'?",
+        "Unknown type 'ContactFiltr'. Did you mean 'ContactFilter', "
+        "'ContactOrder', 'Contact', 'ContactEdge', or 'ContactMerge'?",
         id="type-in-variable-definition",
     ),
     pytest.param(
