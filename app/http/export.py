@@ -93,11 +93,8 @@ def _signed_in(header: str | None) -> tuple[Viewer, str]:
     stay checked out, idle, until the whole file has been sent."""
     if header is None:
         raise NotAuthenticated.required()
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated.invalid()
     with reading_a_query():
-        return tokens.authenticate(token.strip())
+        return tokens.authenticate_header(header)
 
 
 def _refused(

@@ -40,11 +40,8 @@ class Context:
         header = self.request.headers.get("Authorization")
         if header is None:
             return Authentication()
-        scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return Authentication(error=NotAuthenticated.invalid())
         try:
-            user, session_id = tokens.authenticate(token.strip())
+            user, session_id = tokens.authenticate_header(header)
         except NotAuthenticated as error:
             return Authentication(error=error)
         return Authentication(user=user, session_id=session_id)

@@ -261,6 +261,16 @@ def authenticate(encoded: str) -> tuple[Viewer, str]:
     return Viewer(user_id, email, name, created_at), claims["sid"]
 
 
+def authenticate_header(header: str) -> tuple[Viewer, str]:
+    """`authenticate` the token of an `Authorization: Bearer <token>`
+    header, as /graphql and the exports read it; another scheme, or none
+    after it, is NotAuthenticated (invalid)."""
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated.invalid()
+    return authenticate(token.strip())
+
+
 def _invalid_refresh_token(message: str) -> InvalidInput:
     return InvalidInput.single(
         REFRESH_TOKEN_FIELD, message, UserErrorCode.INVALID_TOKEN
