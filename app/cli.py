@@ -250,7 +250,7 @@ def export_contacts_command(
     """Write EMAIL's contacts (not the trash) as vCard or CSV, as GET
     /export/contacts.vcf and .csv do, streamed: any size in flat memory. A
     file is written whole or not at all."""
-    user_id = exports.account_id(email)
+    user_id = auth.account_id(email)
     if user_id is None:
         raise click.ClickException(f"No account has the email {email}.")
     try:
@@ -307,7 +307,7 @@ def import_contacts_command(
     index (0-based) and errors, then the totals. Exit code 1 when EMAIL has
     no account or FILE is not a contact file.
     """
-    user_id = imports.account_id(email)
+    user_id = auth.account_id(email)
     if user_id is None:
         raise click.ClickException(f"No account for {email}.")
     options = imports.ImportOptions(dry_run, skip_duplicates)

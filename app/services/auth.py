@@ -64,8 +64,16 @@ def _new_account(email: str, password: str, name: str | None) -> User:
 
 
 def _email_taken(email: str) -> bool:
-    found = db.session.scalar(select(User.id).where(User.email_key == email_key(email)))
-    return found is not None
+    return account_id(email) is not None
+
+
+def account_id(email: str) -> int | None:
+    """The id of the account of `email`, in any spelling of it (compared
+    as logins compare it), or None; text no database can compare (NUL)
+    names no account."""
+    if unusable_characters(email) is not None:
+        return None
+    return db.session.scalar(select(User.id).where(User.email_key == email_key(email)))
 
 
 def _taken() -> FieldError:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Connection, Select, bindparam
 
 from app.db.reads import read_connection, reading_a_query
 from app.errors import BadUserInput
@@ -36,7 +36,6 @@ from app.fields import CONTACT_FIELDS
 from app.formats.csv_formats import write_csv
 from app.formats.record import ContactData
 from app.formats.vcard import write_vcard
-from app.models import User
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 from app.services.contact_queries import (
     ContactFilter,
@@ -45,7 +44,6 @@ from app.services.contact_queries import (
     matching,
 )
 from app.services.contact_rows import RELATED, Relation, contacts_table
-from app.services.text import email_key
 
 DEFAULT_CHUNK_SIZE = 500
 VCARD_VERSIONS = ("4.0", "3.0")  # the default first
@@ -199,12 +197,3 @@ def _grouped(
     for row in connection.execute(related.per_page(ids)):
         groups[row[0]].append(related.item(*row[1:]))
     return groups
-
-
-def account_id(email: str) -> int | None:
-    """The id of the account with this email (any spelling of it), or None."""
-    with reading_a_query():
-        found: int | None = read_connection().scalar(
-            select(User.id).where(User.email_key == email_key(email))
-        )
-    return found

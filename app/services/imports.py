@@ -55,11 +55,11 @@ from app.formats.csv_formats import CsvError, read_csv
 from app.formats.record import ParsedRecord
 from app.formats.sniffing import Format, detect, open_text, without_bom
 from app.formats.vcard import read_vcards
-from app.models import Contact, User
+from app.models import Contact
 from app.services import batches, duplicates, matching
 from app.services.contact_input import api_name
 from app.services.contacts import CONTACT_RELATIONS, clean, take_turns
-from app.services.text import Path, email_key, unusable_characters
+from app.services.text import Path
 
 DATA_PATH = ("input", "data")
 NO_RECORDS = "The file holds no contacts."
@@ -277,13 +277,6 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def account_id(email: str) -> int | None:
-    """The id of the account of `email`, compared as logins compare it."""
-    if unusable_characters(email) is not None:
-        return None
-    return db.session.scalar(select(User.id).where(User.email_key == email_key(email)))
 
 
 def contacts_by_id(user_id: int, ids: Iterable[int]) -> dict[int, Contact]:

@@ -234,3 +234,10 @@ def test_logout_with_a_bad_refresh_token_changes_nothing(app_context: None) -> N
         )
     ]
     assert not revoked(issued)
+
+
+def test_an_account_is_found_by_any_spelling_of_its_email(user_id: int) -> None:
+    assert auth.account_id("ADA@example.com") == user_id
+    assert auth.account_id(" ADA@example.com") == user_id
+    assert auth.account_id("nobody@example.com") is None
+    assert auth.account_id("a\x00@example.com") is None

@@ -14,7 +14,7 @@ from app import create_app
 from app.errors import BadUserInput
 from app.extensions import db
 from app.formats.record import ContactData
-from app.services import contacts, exports
+from app.services import contacts
 from app.services.contact_input import AddressInput, EmailInput, PhoneInput
 from app.services.exports import Export, ExportFormat, Selection, batched
 from tests.support.statements import executions, index_names, plan_nodes
@@ -249,13 +249,6 @@ def test_an_export_is_vcard_4_0_unless_asked_and_keeps_the_tag_trimmed(
 def test_batched_joins_pieces_to_at_least_the_size() -> None:
     assert list(batched(["ab", "c", "de", "f", "g"], size=3)) == ["abc", "def", "g"]
     assert list(batched([], size=3)) == []
-
-
-def test_an_account_is_found_by_any_spelling_of_its_email(
-    user_id: int, app_context: None
-) -> None:
-    assert exports.account_id(" ADA@example.com") == user_id
-    assert exports.account_id("nobody@example.com") is None
 
 
 @pytest.mark.parametrize("size", [0, -1])

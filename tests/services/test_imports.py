@@ -441,12 +441,6 @@ def test_a_stream_without_records_is_refused(user_id: int) -> None:
     assert [error.field for error in raised.value.errors] == [("input", "data")]
 
 
-def test_the_account_of_an_email(user_id: int) -> None:
-    assert imports.account_id("ADA@example.com") == user_id
-    assert imports.account_id("nobody@example.com") is None
-    assert imports.account_id("a\x00@example.com") is None
-
-
 @pytest.mark.parametrize(
     ("text", "most"),
     [
