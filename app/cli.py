@@ -285,6 +285,14 @@ def export_contacts_command(
         "as a duplicate)."
     ),
 )
+@click.option(
+    "--phone-region",
+    metavar="CODE",
+    help=(
+        "Read national phone numbers (without +country code) as numbers of "
+        "this region, an ISO 3166-1 alpha-2 code like US or GB."
+    ),
+)
 @with_appcontext
 def import_contacts_command(
     email: str,
@@ -292,6 +300,7 @@ def import_contacts_command(
     format_name: str | None,
     dry_run: bool,
     skip_duplicates: bool,
+    phone_region: str | None,
 ) -> None:
     """Import FILE (vCard 2.1/3.0/4.0, or a Google, Outlook or our own CSV)
     into EMAIL's account, by the rules of the importContacts mutation, for
@@ -310,7 +319,13 @@ def import_contacts_command(
     user_id = auth.account_id(email)
     if user_id is None:
         raise click.ClickException(f"No account for {email}.")
-    options = imports.ImportOptions(dry_run, skip_duplicates)
+    try:
+        region = imports.phone_region(phone_region)
+    except InvalidInput as error:
+        raise click.BadParameter(
+            error.errors[0].message, param_hint="--phone-region"
+        ) from None
+    options = imports.ImportOptions(dry_run, skip_duplicates, region)
     format = Format(format_name.upper()) if format_name else None
     with click.progressbar(
         length=file.stat().st_size, label="Importing contacts", file=sys.stderr

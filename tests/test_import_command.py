@@ -168,6 +168,52 @@ def test_the_format_may_be_given(
     assert stored_rows(app) == NOTHING_STORED
 
 
+NATIONAL = "First Name,Mobile Phone\r\nAda,020 7946 0958\r\n"
+PHONES = "{ contacts(first: 10) { nodes { phones { value } } } }"
+
+
+def test_national_numbers_are_read_in_the_phone_region(
+    runner: FlaskCliRunner, gql: GraphQL, accounts: Accounts, tmp_path: Path
+) -> None:
+    token = accounts.token("ada@example.com")
+    path = write(tmp_path, NATIONAL, "outlook.csv")
+
+    without = runner.invoke(args=["import-contacts", "ada@example.com", str(path)])
+    with_region = runner.invoke(
+        args=["import-contacts", "ada@example.com", str(path), "--phone-region", "gb"]
+    )
+
+    assert without.stdout.splitlines()[0] == (
+        "record 0: phones.0.value: Write the number with its country code "
+        "(+…), or give the region it is a national number of."
+    )
+    assert with_region.exit_code == 0, with_region.output
+    assert with_region.stdout == (
+        "1 imported, 0 duplicates, 0 skipped, 0 failed: 1 contacts created.\n"
+    )
+    assert gql.data(PHONES, token=token)["contacts"]["nodes"] == [
+        {"phones": [{"value": "+442079460958"}]}
+    ]
+
+
+def test_an_unknown_phone_region_is_refused(
+    app: Flask, runner: FlaskCliRunner, accounts: Accounts, tmp_path: Path
+) -> None:
+    accounts.register("ada@example.com")
+    path = write(tmp_path, NATIONAL, "outlook.csv")
+
+    result = runner.invoke(
+        args=["import-contacts", "ada@example.com", str(path), "--phone-region", "UK"]
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for --phone-region: Must be an ISO 3166-1 "
+        "alpha-2 country code, like US or GB."
+    )
+    assert stored_rows(app) == NOTHING_STORED
+
+
 def test_without_an_account_or_a_contact_file_it_fails(
     app: Flask, runner: FlaskCliRunner, accounts: Accounts, tmp_path: Path
 ) -> None:

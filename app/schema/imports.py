@@ -52,6 +52,15 @@ class ImportContactsInput:
             "Default false."
         ),
     )
+    phone_region: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "An ISO 3166-1 alpha-2 code (US, GB…): the region the file's "
+            "national phone numbers, written without +country code (as "
+            "Google's and Outlook's CSV exports write them), are read in. "
+            "Without it such a number fails its record."
+        ),
+    )
     skip_duplicates: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description=(
@@ -175,11 +184,12 @@ class ImportMutation:
         limit: int = current_app.config["IMPORT_MAX_RECORDS"]
         records = min(imports.most_records(input.data), limit)
         viewer = info.context.require_viewer(uses=_uses(records))
-        options = imports.ImportOptions(
-            dry_run=bool(given(input.dry_run)),
-            skip_duplicates=bool(given(input.skip_duplicates)),
-        )
         try:
+            options = imports.ImportOptions(
+                dry_run=bool(given(input.dry_run)),
+                skip_duplicates=bool(given(input.skip_duplicates)),
+                phone_region=imports.phone_region(given(input.phone_region)),
+            )
             report = imports.import_text(
                 viewer.id, input.data, given(input.format), options, limit
             )

@@ -40,7 +40,7 @@ import io
 import pathlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from itertools import islice
@@ -57,11 +57,12 @@ from app.formats.sniffing import Format, detect, open_text, without_bom
 from app.formats.vcard import read_vcards
 from app.models import Contact
 from app.services import batches, duplicates, matching
-from app.services.contact_input import api_name
+from app.services.contact_input import Cleaner, api_name
 from app.services.contacts import CONTACT_RELATIONS, clean, take_turns
 from app.services.text import Path
 
 DATA_PATH = ("input", "data")
+PHONE_REGION_PATH = ("input", "phoneRegion")
 NO_RECORDS = "The file holds no contacts."
 # Characters of a file's start that settle its format.
 HEAD = 4096
@@ -81,8 +82,24 @@ class ImportStatus(Enum):
 
 @dataclass(frozen=True)
 class ImportOptions:
+    """`phone_region`: the ISO 3166-1 code that a record's national phone
+    numbers (no +country code, as Google's and Outlook's CSV write them)
+    are read in; without it such a number fails its record."""
+
     dry_run: bool = False
     skip_duplicates: bool = False
+    phone_region: str | None = None
+
+
+def phone_region(raw: str | None) -> str | None:
+    """`raw` as `ImportOptions.phone_region`: a region phone numbers are
+    known in, upper-cased, blank is None; else InvalidInput at
+    ["input", "phoneRegion"], as a phone's own `region` is checked."""
+    cleaner = Cleaner()
+    region = cleaner.phone_region(raw, PHONE_REGION_PATH)
+    if cleaner.errors:
+        raise InvalidInput(cleaner.errors)
+    return region
 
 
 @dataclass(frozen=True)
@@ -433,7 +450,8 @@ class Importer:
         """Each record's status, matched against the account's contacts
         (one statement per kind of key for all of them) and the records
         decided before; nothing written."""
-        checked = [check(record) for record in records]
+        region = self.options.phone_region
+        checked = [check(record, region) for record in records]
         accepted = [item for item in checked if item.cleaned is not None]
         existing = duplicates.match_existing(
             self.user_id, [item.cleaned for item in accepted if item.cleaned]
@@ -479,16 +497,17 @@ class Importer:
         (self.seen_in_chunk if forgotten else self.seen).add(keys, item.claim)
 
 
-def check(record: ParsedRecord) -> _Checked:
+def check(record: ParsedRecord, phone_region: str | None) -> _Checked:
     """A record's status as far as it follows from the record alone:
     SKIPPED, FAILED, or accepted (IMPORTED until matched) with its cleaned
-    values. Its errors are at ("records", "<index>", ...)."""
+    values, its national phone numbers read in `phone_region`. Its errors
+    are at ("records", "<index>", ...)."""
     root = ("records", str(record.index))
     problems = tuple(_moved_problem(root, problem) for problem in record.problems)
     if record.contact.is_empty() and not problems:
         return _Checked(record.index, ImportStatus.SKIPPED)
     try:
-        cleaned = clean(record.contact.as_input(), current={})
+        cleaned = clean(_with_region(record, phone_region), current={})
     except InvalidInput as error:
         errors = tuple(_moved_error(root, item) for item in error.errors)
         if not problems and _names_nothing(error):
@@ -497,6 +516,18 @@ def check(record: ParsedRecord) -> _Checked:
     if problems:
         return _Checked(record.index, ImportStatus.FAILED, problems)
     return _Checked(record.index, ImportStatus.IMPORTED, cleaned=cleaned)
+
+
+def _with_region(record: ParsedRecord, phone_region: str | None) -> dict[str, Any]:
+    """The record as createContact's input, each phone without a region of
+    its own given `phone_region`."""
+    values = record.contact.as_input()
+    if phone_region is not None:
+        values["phones"] = [
+            replace(phone, region=phone.region or phone_region)
+            for phone in record.contact.phones
+        ]
+    return values
 
 
 def _names_nothing(error: InvalidInput) -> bool:

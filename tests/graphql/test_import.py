@@ -242,6 +242,85 @@ def test_a_dry_run_answers_as_the_import_and_changes_nothing(
     assert counts(dry) == (1, 2, 2, 1)
 
 
+PHONES = """
+mutation Import($input: ImportContactsInput!) {
+  importContacts(input: $input) {
+    records { status contact { phones { value label } } errors { field message } }
+    userErrors { field message code }
+  }
+}
+"""
+# Google's CSV writes numbers as they were typed: one national, one not.
+NATIONAL_PHONES = (
+    "First Name,Last Name,Phone 1 - Label,Phone 1 - Value\r\n"
+    "Grace,Hopper,Work,(202) 555-0143 ::: +44 20 7946 0000\r\n"
+)
+
+
+def test_national_numbers_need_the_phone_region(gql: GraphQL, token: str) -> None:
+    without = gql.data(PHONES, {"input": {"data": NATIONAL_PHONES}}, token)
+    assert without["importContacts"] == {
+        "records": [
+            {
+                "status": "FAILED",
+                "contact": None,
+                "errors": [
+                    {
+                        "field": ["records", "0", "phones", "0", "value"],
+                        "message": (
+                            "Write the number with its country code (+…), "
+                            "or give the region it is a national number of."
+                        ),
+                    }
+                ],
+            }
+        ],
+        "userErrors": [],
+    }
+
+
+def test_national_numbers_are_read_in_the_phone_region(
+    gql: GraphQL, token: str
+) -> None:
+    variables = {"input": {"data": NATIONAL_PHONES, "phoneRegion": " us "}}
+
+    payload = gql.data(PHONES, variables, token)["importContacts"]
+
+    assert payload == {
+        "records": [
+            {
+                "status": "IMPORTED",
+                "contact": {
+                    "phones": [
+                        {"value": "+12025550143", "label": "work"},
+                        {"value": "+442079460000", "label": "work"},
+                    ]
+                },
+                "errors": [],
+            }
+        ],
+        "userErrors": [],
+    }
+
+
+def test_an_unknown_phone_region_refuses_the_file(
+    app: Flask, gql: GraphQL, token: str
+) -> None:
+    for region in ("USA", "XX", "1"):
+        variables = {"input": {"data": NATIONAL_PHONES, "phoneRegion": region}}
+        payload = gql.data(PHONES, variables, token)["importContacts"]
+        assert payload == {
+            "records": [],
+            "userErrors": [
+                error(
+                    ["input", "phoneRegion"],
+                    "Must be an ISO 3166-1 alpha-2 country code, like US or GB.",
+                )
+            ],
+        }, region
+    assert stored_rows(app) == NOTHING_STORED
+
+
 def test_file_level_problems_are_user_errors_and_change_nothing(
     app: Flask, gql: GraphQL, token: str
 ) -> None:
