@@ -58,8 +58,11 @@ from graphql_fastpath.selections import Fragments, SelectionFold, fragments_of
 # Fields whose page size multiplies the cost of everything below them, with
 # the page size used when the query gives none: the connections, and
 # `upcomingBirthdays` (a plain list, at most its `first`, by default its cap).
+# `contacts` is also a duplicate group's list (`DuplicateGroup.contacts`),
+# sized by its `first` the same way.
 CONNECTION_DEFAULT_SIZES = {
     "contacts": 20,
+    "duplicateContacts": 20,
     "trash": 20,
     "history": 20,
     "contactChanges": 20,

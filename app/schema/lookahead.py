@@ -6,8 +6,10 @@ expanded by the walk the executor and the limits share
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from graphql import FieldNode
+from graphql import FieldNode, value_from_ast_untyped
+from strawberry.types.nodes import get_variable_values
 
 from app.schema.context import Info
 from graphql_fastpath.lru import LruCache
@@ -45,15 +47,40 @@ def _names_at(
     selected = SelectedFields(fragments)
     names: set[str] = set()
     for path in paths:
-        level = list(field_nodes)
-        for name in path:
-            level = [
-                field
-                for field in _fields_below(level, selected)
-                if field.name.value == name
-            ]
+        level = _fields_at(field_nodes, selected, path)
         names.update(field.name.value for field in _fields_below(level, selected))
     return frozenset(names)
+
+
+def arguments_at(info: Info, path: tuple[str, ...], argument: str) -> list[Any]:
+    """The value of `argument` for each field at `path` below the current
+    field (each alias or repeat), with the request's variables; None for a
+    field that does not give it. What a resolver reads to load for a field
+    below it, such as a nested list's page size."""
+    raw = info._raw_info
+    variables = get_variable_values(raw)
+    values = []
+    for field in _fields_at(raw.field_nodes, SelectedFields(raw.fragments), path):
+        given = [
+            node.value for node in field.arguments or () if node.name.value == argument
+        ]
+        values.append(
+            value_from_ast_untyped(given[0], variables) if given else None
+        )
+    return values
+
+
+def _fields_at(
+    field_nodes: Sequence[FieldNode], selected: SelectedFields, path: tuple[str, ...]
+) -> list[FieldNode]:
+    level = list(field_nodes)
+    for name in path:
+        level = [
+            field
+            for field in _fields_below(level, selected)
+            if field.name.value == name
+        ]
+    return level
 
 
 def _fields_below(

@@ -118,17 +118,18 @@ def list_duplicates(
     first: int | None,
     after: str | None,
     fields: frozenset[str] = ALL_FIELDS,
+    shown: int = DEFAULT_PAGE_SIZE,
 ) -> DuplicatePage:
     """A page of the user's groups of duplicates after the cursor `after`,
-    with their contacts reading the record `fields`."""
-    size = page_size("first", first)
-    size = DEFAULT_PAGE_SIZE if size is None else size
+    with the first `shown` contacts of each group reading the record
+    `fields`."""
+    size = first_or_default(first)
     after_id = _decode_cursor(after) if after is not None else 0
     groups = find_groups(user_id)
     later = groups[bisect_right(groups, after_id, key=_lowest_id) :]
     page = list(later[:size])
     cursors = [_encode_cursor(group) for group in page]
-    ids = [contact_id for group in page for contact_id in group.contact_ids]
+    ids = [contact_id for group in page for contact_id in group.contact_ids[:shown]]
     return DuplicatePage(
         groups=page,
         contacts=_records(user_id, ids, fields),
@@ -136,6 +137,13 @@ def list_duplicates(
         has_next_page=len(later) > size,
         has_previous_page=after is not None,
     )
+
+
+def first_or_default(first: int | None) -> int:
+    """A page's size, of groups or of a group's contacts: `first`, from 0
+    to MAX_PAGE_SIZE (else BadUserInput), DEFAULT_PAGE_SIZE without it."""
+    size = page_size("first", first)
+    return DEFAULT_PAGE_SIZE if size is None else size
 
 
 def _lowest_id(group: Group) -> int:

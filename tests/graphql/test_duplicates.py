@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from graphql import parse
 
+from app.schema.limits import query_cost
 from tests.helpers import GraphQL, create_contact, delete, global_id, update_contact
 from tests.operations import load
 from tests.support.statements import executions
@@ -284,6 +286,7 @@ def test_the_example_shows_the_contacts_whole(gql: GraphQL, token: str) -> None:
         assert contact.pop("updatedAt")
     assert group == {
         "reasons": ["SAME_PHONE", "SAME_NAME"],
+        "contactCount": 2,
         "contacts": [
             {
                 "id": ids[0],
@@ -312,7 +315,7 @@ def test_statements_do_not_grow_with_the_groups_and_are_kept(
 ) -> None:
     def statements() -> int:
         with executions(app) as seen:
-            gql.data(DUPLICATES, {"first": 100, "after": None}, token)
+            gql.data(DUPLICATES, {"first": 20, "after": None}, token)
         return len(seen)
 
     add(
@@ -392,3 +395,82 @@ def test_a_change_shows_at_once(gql: GraphQL, token: str) -> None:
     update_contact(gql, token, {"id": ada, "phones": phones("+441234567890")})
     update_contact(gql, token, {"id": augusta, "phones": phones("+441234567890")})
     assert groups(gql, token) == [(["Ada", "Augusta"], ["SAME_PHONE"])]
+
+
+SHOWN = """
+query Shown($first: Int) {
+  duplicateContacts {
+    nodes {
+      contactCount
+      some: contacts(first: $first) { displayName }
+      all: contacts { displayName }
+    }
+  }
+}
+"""
+
+
+def test_a_group_shows_its_first_contacts_and_counts_them(
+    gql: GraphQL, token: str
+) -> None:
+    address = emails("shared@example.com")
+    add(gql, token, *(person(f"P{index}", emails=address) for index in range(4)))
+
+    for first, shown in ((2, ["P0", "P1"]), (0, []), (None, ["P0", "P1", "P2", "P3"])):
+        [group] = gql.data(SHOWN, {"first": first}, token)["duplicateContacts"]["nodes"]
+        assert group == {
+            "contactCount": 4,
+            "some": [{"displayName": name} for name in shown],
+            "all": [{"displayName": f"P{index}"} for index in range(4)],
+        }, first
+
+
+def test_a_groups_contacts_take_at_most_100(gql: GraphQL, token: str) -> None:
+    add(gql, token, person("Ada"), person("Ada"))
+
+    body = gql(SHOWN, {"first": 101}, token)
+
+    assert [(e["message"], e["path"]) for e in body["errors"]] == [
+        (
+            "`first` must be between 0 and 100.",
+            ["duplicateContacts", "nodes", 0, "some"],
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "cost"),
+    [
+        # 20 groups, each its `nodes` item and 20 contacts.
+        ("{ duplicateContacts { nodes { contacts { id } } } }", 20 + 20 * (1 + 20)),
+        # 10 groups of 5 contacts, each with up to 50 emails.
+        (
+            "{ duplicateContacts(first: 10) { nodes { contacts(first: 5) {"
+            " emails { value } } } } }",
+            10 + 10 * (1 + 5 + 5 * 50),
+        ),
+    ],
+)
+def test_the_query_cost_counts_every_contact_a_page_of_groups_may_show(
+    document: str, cost: int
+) -> None:
+    assert query_cost(parse(document), {}, None) == cost
+
+
+def test_a_group_shows_more_than_20_when_asked_by_a_variable(
+    gql: GraphQL, token: str
+) -> None:
+    address = emails("shared@example.com")
+    add(gql, token, *(person(f"P{index:02}", emails=address) for index in range(22)))
+    query = """
+    query Shown($first: Int) {
+      duplicateContacts { nodes { contactCount contacts(first: $first) { displayName } } }
+    }
+    """
+
+    [group] = gql.data(query, {"first": 21}, token)["duplicateContacts"]["nodes"]
+
+    assert group == {
+        "contactCount": 22,
+        "contacts": [{"displayName": f"P{index:02}"} for index in range(21)],
+    }
