@@ -13,9 +13,11 @@ contradict them; the components are joined in Python over the rows that
 come back, and only contacts of one name are compared with each other.
 Groups come in the order of their lowest contact id, the contacts of a
 group by id; the cursor is the group's lowest id, opaque. Each worker
-keeps a user's groups until the user's change log moves (every write adds
-an entry), so the pages after the first, and a page asked for again, cost
-one indexed look-up instead of the three statements. One more statement
+keeps a user's groups until the user's change log (every write adds an
+entry) shows a change to what finds them, so the pages after the first, a
+page asked for again, and one asked after edits of anything else
+(favorite, notes, tags, addresses) cost one or two indexed look-ups
+instead of the three statements. One more statement
 reads the page's contacts with the lists asked for
 (app/services/contact_rows.py, as the listing reads them).
 
@@ -48,8 +50,10 @@ from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, sel
 
 from app.db.reads import read_connection
 from app.errors import BadUserInput
+from app.fields import BY_NAME, NAME_FIELDS
 from app.models import Contact, ContactChange, EmailAddress, PhoneNumber
 from app.services import opaque
+from app.services.change_log import DELETED_AT, ChangeKind, decode_changes
 from app.services.contact_queries import DEFAULT_PAGE_SIZE, page_size
 from app.services.contact_rows import (
     ALL_FIELDS,
@@ -76,6 +80,23 @@ CURSOR_KIND = "duplicates"
 # app's extensions (one app, one cache), until the user's change log moves.
 CACHE = "duplicate_groups"
 CACHE_SIZE = 64
+# The change-log entries that may leave a user's groups as they were: edits
+# (of a live contact, or of a tag on it) whose changed fields are none of
+# MATCHED_KEYS. More than UNMATCHED_CHANGES entries since the groups were
+# found are not read: the groups are found anew.
+EDITS = frozenset(
+    kind.value
+    for kind in (ChangeKind.UPDATED, ChangeKind.TAG_RENAMED, ChangeKind.TAG_DELETED)
+)
+MATCHED_KEYS = frozenset(
+    {
+        *(BY_NAME[name].api_name for name in (*NAME_FIELDS, "birthday", "company")),
+        "emails",
+        "phones",
+        DELETED_AT,
+    }
+)
+UNMATCHED_CHANGES = 100
 # Keys a lookup of `match_existing` binds at most (a file of 100,000
 # contacts would pass the databases' limits on bound parameters).
 KEYS_PER_LOOKUP = 5000
@@ -153,13 +174,17 @@ def _lowest_id(group: Group) -> int:
 def find_groups(user_id: int) -> Sequence[Group]:
     """Every group of the user's live contacts that look like one person,
     by lowest contact id: as this worker last found them while the user's
-    change log has not moved since (`_change_mark`), else found anew."""
+    change log shows nothing since (`_change_mark`) that could change them
+    (`_nothing_matched_changed`), else found anew."""
     mark = _change_mark(user_id)
     cache: LruCache[int, tuple[int | None, tuple[Group, ...]]] = (
         current_app.extensions.setdefault(CACHE, LruCache(CACHE_SIZE))
     )
     cached = cache.get(user_id)
-    if cached is not None and cached[0] == mark:
+    if cached is not None and (
+        cached[0] == mark or _nothing_matched_changed(user_id, cached[0], mark)
+    ):
+        cache.put(user_id, (mark, cached[1]))
         return cached[1]
     groups = tuple(_find_groups(user_id))
     cache.put(user_id, (mark, groups))
@@ -180,6 +205,36 @@ def _change_mark(user_id: int) -> int | None:
             {"user_id": user_id},
         )
         .scalar()
+    )
+
+
+def _nothing_matched_changed(user_id: int, since: int | None, upto: int | None) -> bool:
+    """Whether the user's change-log entries after `since` up to `upto`
+    (at most UNMATCHED_CHANGES of them) all edit live contacts without
+    touching what finds duplicates (MATCHED_KEYS: favorite, notes, tags,
+    addresses…), so that groups found at `since` still hold. Anything
+    else (a contact created, trashed, restored, merged, reverted, or a
+    name, company, birthday, email or phone edited) says no."""
+    rows = _rows(_changes_between(), user_id, since=since or 0, upto=upto or 0)
+    return len(rows) <= UNMATCHED_CHANGES and all(
+        kind in EDITS
+        and MATCHED_KEYS.isdisjoint(change.field for change in decode_changes(changes))
+        for kind, changes in rows
+    )
+
+
+def _changes_between() -> Select[Any]:
+    """The kind and changed fields of the user's change-log entries after
+    :since up to :upto, one more than UNMATCHED_CHANGES at most."""
+    columns: list[Any] = [ContactChange.kind, ContactChange.changes]
+    return (
+        select(*columns)
+        .where(
+            ContactChange.user_id == bindparam("user_id"),
+            ContactChange.id > bindparam("since"),
+            ContactChange.id <= bindparam("upto"),
+        )
+        .limit(UNMATCHED_CHANGES + 1)
     )
 
 

@@ -333,7 +333,9 @@ def test_statements_do_not_grow_with_the_groups_and_are_kept(
             person(f"N{index}", phones=phones(f"+4412345678{index:02}")),
         )
 
-    assert statements() == few
+    # One more: the change log since the groups were found, which says
+    # they must be found anew (contacts were created).
+    assert statements() == few + 1
     # Asked again with nothing changed: this worker's groups, without the
     # three statements that find them.
     assert statements() == few - 3
@@ -464,7 +466,9 @@ def test_a_group_shows_more_than_20_when_asked_by_a_variable(
     add(gql, token, *(person(f"P{index:02}", emails=address) for index in range(22)))
     query = """
     query Shown($first: Int) {
-      duplicateContacts { nodes { contactCount contacts(first: $first) { displayName } } }
+      duplicateContacts {
+        nodes { contactCount contacts(first: $first) { displayName } }
+      }
     }
     """
 
@@ -474,3 +478,80 @@ def test_a_group_shows_more_than_20_when_asked_by_a_variable(
         "contactCount": 22,
         "contacts": [{"displayName": f"P{index:02}"} for index in range(21)],
     }
+
+
+ADA = person(
+    "Ada",
+    "Lovelace",
+    company="Analytical Engines",
+    birthday="1815-12-10",
+    emails=emails("ada@example.com"),
+    phones=phones("+441234567890"),
+)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"firstName": "Augusta"},
+        {"lastName": "King"},
+        {"company": "Difference Engines"},
+        {"birthday": "1816-12-10"},
+        {"emails": emails("augusta@example.com")},
+        {"phones": phones("+441234567899")},
+    ],
+    ids=lambda edit: next(iter(edit)),
+)
+def test_an_edit_of_what_matches_finds_the_groups_anew(
+    gql: GraphQL, token: str, edit: dict[str, Any]
+) -> None:
+    """Each edit makes the second Ada another person (by name, or a
+    contradiction), after the groups were found and kept."""
+    _, other = add(gql, token, ADA, person("Ada", "Lovelace"))
+    assert groups(gql, token) == [(["Ada Lovelace", "Ada Lovelace"], ["SAME_NAME"])]
+
+    update_contact(gql, token, {"id": other, **edit})
+
+    assert groups(gql, token) == []
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"favorite": True},
+        {"notes": "Met at the Society."},
+        {"nickname": "Addie"},
+        {"tags": ["Friends"]},
+        {"addresses": [{"city": "London"}]},
+        {"emails": [{"value": "ada@example.com", "label": "work"}]},
+    ],
+    ids=lambda edit: next(iter(edit)),
+)
+def test_groups_are_kept_across_edits_of_nothing_that_matches(
+    app: Flask, gql: GraphQL, token: str, edit: dict[str, Any]
+) -> None:
+    first, _ = add(gql, token, ADA, person("Ada", "Lovelace"))
+    expected = [(["Ada Lovelace", "Ada Lovelace"], ["SAME_NAME"])]
+    assert groups(gql, token) == expected
+
+    update_contact(gql, token, {"id": first, **edit})
+    with executions(app) as seen:
+        found = groups(gql, token)
+
+    assert found == expected
+    finding = [s.statement for s in seen if "GROUP BY" in s.statement]
+    # A list edited in any way counts as changed (the label here).
+    assert len(finding) == (3 if "emails" in edit else 0)
+
+
+def test_a_contact_trashed_or_created_finds_the_groups_anew(
+    gql: GraphQL, token: str
+) -> None:
+    _, other = add(gql, token, ADA, person("Ada", "Lovelace"))
+    assert len(groups(gql, token)) == 1
+
+    delete(gql, token, other)
+    assert groups(gql, token) == []
+
+    add(gql, token, person("Ada", "Lovelace"))
+    assert len(groups(gql, token)) == 1
