@@ -46,7 +46,7 @@ from itertools import combinations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from app.db.reads import read_connection
 from app.errors import BadUserInput
@@ -100,9 +100,8 @@ UNMATCHED_CHANGES = 100
 # Keys a lookup of `match_existing` binds at most (a file of 100,000
 # contacts would pass the databases' limits on bound parameters).
 KEYS_PER_LOOKUP = 5000
-# How a group's ids and keys travel in one aggregated column: ids are
-# digits; no email key or E.164 number holds a line break.
-ID_SEPARATOR = ","
+# How a contact's keys travel in one aggregated column (`match_existing`):
+# no email key or E.164 number holds a line break.
 KEY_SEPARATOR = "\n"
 
 
@@ -239,21 +238,58 @@ def _changes_between() -> Select[Any]:
 
 
 def _find_groups(user_id: int) -> list[Group]:
+    """Three plain reads of the user's live contacts (their names and
+    facts, their email keys, their phone keys), joined here by key: no
+    sort or aggregate in the database, and each contact's keys read once
+    for both the links they make and the facts a name match checks."""
     links = Links()
-    for reason, statement in (
-        (Reason.SAME_EMAIL, _shared(EmailAddress, EmailAddress.value_key)),
-        (Reason.SAME_PHONE, _shared(PhoneNumber, PhoneNumber.value)),
-    ):
-        for (ids,) in _rows(statement, user_id):
-            links.join(_ids(ids), reason)
-    by_name: defaultdict[str, list[tuple[int, Facts]]] = defaultdict(list)
-    for row in _rows(_same_names(), user_id):
-        by_name[row.name_key].append((row.id, _facts_of(row)))
-    for people in by_name.values():
+    emails = _Keys(_rows(_live_keys(EmailAddress, EmailAddress.value_key), user_id))
+    phones = _Keys(_rows(_live_keys(PhoneNumber, PhoneNumber.value), user_id))
+    for reason, keys in ((Reason.SAME_EMAIL, emails), (Reason.SAME_PHONE, phones)):
+        for owners in keys.shared():
+            links.join(owners, reason)
+    by_name: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in _rows(_live_names(), user_id):
+        by_name[row.name_key].append(row)
+    for rows in by_name.values():
+        if len(rows) < 2:
+            continue
+        people = [
+            (
+                row.id,
+                Facts(
+                    row.birthday,
+                    _company_key(row.company),
+                    emails.of(row.id),
+                    phones.of(row.id),
+                ),
+            )
+            for row in rows
+        ]
         for (a, facts_a), (b, facts_b) in combinations(people, 2):
             if not contradicts(facts_a, facts_b):
                 links.join((a, b), Reason.SAME_NAME)
     return links.groups()
+
+
+class _Keys:
+    """(contact id, key) rows of one kind, by key and by contact."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self.owners: defaultdict[str, set[int]] = defaultdict(set)
+        self.held: defaultdict[int, set[str]] = defaultdict(set)
+        for contact_id, key in rows:
+            self.owners[key].add(contact_id)
+            self.held[contact_id].add(key)
+
+    def shared(self) -> Iterator[list[int]]:
+        """The ids, ascending, of each key's contacts, when more than one."""
+        for owners in self.owners.values():
+            if len(owners) > 1:
+                yield sorted(owners)
+
+    def of(self, contact_id: int) -> frozenset[str]:
+        return frozenset(self.held.get(contact_id, ()))
 
 
 class Links:
@@ -382,33 +418,25 @@ def _live() -> list[ColumnElement[bool]]:
     return [Contact.user_id == bindparam("user_id"), Contact.deleted_at.is_(None)]
 
 
-def _shared(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]:
-    """The ids of each group of the user's live contacts that share a value
-    of `key` (a column of the list `model`), as one aggregated string."""
-    contact_id = model.contact_id
-    # count(*), not of distinct contacts, lets PostgreSQL hash the groups
-    # rather than sort them; a contact holding a value twice comes back
-    # as a group of one, which `Links.join` ignores.
+def _live_keys(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]:
+    """(contact id, `key`) of each item of the list `model` that the user's
+    live contacts hold."""
+    columns: list[Any] = [model.contact_id, key]
     return (
-        select(func.aggregate_strings(cast(contact_id, String), ID_SEPARATOR))
-        .select_from(model)
-        .join(Contact, Contact.id == contact_id)
-        .where(*_live())
-        .group_by(key)
-        .having(func.count() > 1)
+        select(*columns).join(Contact, Contact.id == model.contact_id).where(*_live())
     )
 
 
-def _same_names() -> Select[Any]:
-    """The user's live contacts whose name key another one has too, with
-    what may contradict a match (`_with_facts`)."""
-    shared = (
-        select(Contact.name_key)
-        .where(*_live(), Contact.name_key.is_not(None))
-        .group_by(Contact.name_key)
-        .having(func.count() > 1)
-    )
-    return _with_facts(Contact.name_key.in_(shared.scalar_subquery()))
+def _live_names() -> Select[Any]:
+    """The user's live contacts with a name key: id, name key, and the
+    birthday and company, which may contradict a match by name."""
+    columns: list[Any] = [
+        Contact.id,
+        Contact.name_key,
+        contacts_table.c.birthday,
+        contacts_table.c.company,
+    ]
+    return select(*columns).where(*_live(), Contact.name_key.is_not(None))
 
 
 def _named() -> Select[Any]:
@@ -451,7 +479,9 @@ def _owner_of(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]:
 
 
 def _rows(statement: Select[Any], user_id: int, **values: Any) -> list[Any]:
-    return list(read_connection().execute(statement, {"user_id": user_id, **values}))
+    return list(
+        read_connection().execute(statement, {"user_id": user_id, **values}).all()
+    )
 
 
 def _facts_of(row: Any) -> Facts:
@@ -469,10 +499,6 @@ _company_key = lru_cache(maxsize=4096)(text_key)
 
 def _split(keys: str | None) -> Iterable[str]:
     return keys.split(KEY_SEPARATOR) if keys else ()
-
-
-def _ids(aggregated: str) -> list[int]:
-    return sorted({int(part) for part in aggregated.split(ID_SEPARATOR)})
 
 
 def _records(
