@@ -64,9 +64,7 @@ def arguments_at(info: Info, path: tuple[str, ...], argument: str) -> list[Any]:
         given = [
             node.value for node in field.arguments or () if node.name.value == argument
         ]
-        values.append(
-            value_from_ast_untyped(given[0], variables) if given else None
-        )
+        values.append(value_from_ast_untyped(given[0], variables) if given else None)
     return values
 
 

@@ -1,25 +1,31 @@
 """Contacts that look like one person, by app.services.matching's rules:
-found with one GROUP BY per kind of key, never by comparing contacts pair
-by pair, and never merged here.
+found by key (email, phone, name), never by comparing contacts pair by
+pair beyond those of one name, and never merged here.
 
 `list_duplicates(user_id, first, after)`: a page of the groups of the
 user's live contacts (the trash is invisible) that a shared email, a shared
 phone or the same name with nothing contradicting it link, directly or
 through others (the connected components: A and B share an email, B and C
-a phone, so A, B and C are one group). Three statements find them, each a
-GROUP BY … HAVING count(*) > 1 over one key (`ix_contacts_user_name_key`,
-`contact_emails.value_key`: migration 0008), the names' with what may
-contradict them; the components are joined in Python over the rows that
-come back, and only contacts of one name are compared with each other.
-Groups come in the order of their lowest contact id, the contacts of a
-group by id; the cursor is the group's lowest id, opaque. Each worker
-keeps a user's groups until the user's change log (every write adds an
-entry) shows a change to what finds them, so the pages after the first, a
-page asked for again, and one asked after edits of anything else
-(favorite, notes, tags, addresses) cost one or two indexed look-ups
-instead of the three statements. One more statement
-reads the page's contacts with the lists asked for
-(app/services/contact_rows.py, as the listing reads them).
+a phone, so A, B and C are one group). Groups come in the order of their
+lowest contact id, the contacts of a group by id; the cursor is the
+group's lowest id, opaque. One more statement reads the page's contacts
+with the lists asked for (app/services/contact_rows.py, as the listing
+reads them).
+
+Each worker keeps a user's groups with the user's change-log mark (every
+write adds an entry), so the groups are found from scratch only the first
+time: three plain reads of every live contact, email key and phone key,
+linked in Python (`_find_groups`). After that, a request reads the mark;
+when it has moved, the new entries name the contacts that changed
+(`_touched_since`: an edit of favorite, notes, tags or addresses changes
+no group), and only those contacts, their old groups and, step by step,
+every contact sharing a key with them are linked anew (`_regroup`: a few
+indexed look-ups per step, by `contact_emails.value_key`,
+`contact_phones.value` and `ix_contacts_user_name_key`: migration 0008);
+the other groups stand. After more than CHANGES_READ entries, or when the
+contacts to link anew pass REGROUP_MAX, every group is found from scratch.
+`tests/services/test_duplicates.py` checks, over random changes, that the
+kept and regrouped groups are exactly those found from scratch.
 
 `match_existing(user_id, candidates)` is the import's check: for each of
 many contacts about to be created (`contacts.clean`'s output: CleanEmail,
@@ -82,8 +88,8 @@ CACHE = "duplicate_groups"
 CACHE_SIZE = 64
 # The change-log entries that may leave a user's groups as they were: edits
 # (of a live contact, or of a tag on it) whose changed fields are none of
-# MATCHED_KEYS. More than UNMATCHED_CHANGES entries since the groups were
-# found are not read: the groups are found anew.
+# MATCHED_KEYS. More than CHANGES_READ entries since the groups were found
+# are not read: the groups are found anew.
 EDITS = frozenset(
     kind.value
     for kind in (ChangeKind.UPDATED, ChangeKind.TAG_RENAMED, ChangeKind.TAG_DELETED)
@@ -96,7 +102,9 @@ MATCHED_KEYS = frozenset(
         DELETED_AT,
     }
 )
-UNMATCHED_CHANGES = 100
+CHANGES_READ = 100
+# Contacts `_regroup` links anew at most, before it finds every group anew.
+REGROUP_MAX = 2000
 # Keys a lookup of `match_existing` binds at most (a file of 100,000
 # contacts would pass the databases' limits on bound parameters).
 KEYS_PER_LOOKUP = 5000
@@ -172,20 +180,26 @@ def _lowest_id(group: Group) -> int:
 
 def find_groups(user_id: int) -> Sequence[Group]:
     """Every group of the user's live contacts that look like one person,
-    by lowest contact id: as this worker last found them while the user's
-    change log shows nothing since (`_change_mark`) that could change them
-    (`_nothing_matched_changed`), else found anew."""
+    by lowest contact id. This worker keeps the groups it found with the
+    user's change-log mark (`_change_mark`); when the log has moved, the
+    contacts its new entries may have changed (`_touched_since`) are
+    regrouped with their neighbours (`_regroup`) and the other groups kept.
+    Found anew the first time, and after more than CHANGES_READ entries or
+    when the contacts to regroup are more than REGROUP_MAX."""
     mark = _change_mark(user_id)
     cache: LruCache[int, tuple[int | None, tuple[Group, ...]]] = (
         current_app.extensions.setdefault(CACHE, LruCache(CACHE_SIZE))
     )
     cached = cache.get(user_id)
-    if cached is not None and (
-        cached[0] == mark or _nothing_matched_changed(user_id, cached[0], mark)
-    ):
-        cache.put(user_id, (mark, cached[1]))
+    if cached is not None and cached[0] == mark:
         return cached[1]
-    groups = tuple(_find_groups(user_id))
+    groups = None
+    if cached is not None:
+        touched = _touched_since(user_id, cached[0], mark)
+        if touched is not None:
+            groups = _regroup(user_id, cached[1], touched) if touched else cached[1]
+    if groups is None:
+        groups = tuple(_find_groups(user_id))
     cache.put(user_id, (mark, groups))
     return groups
 
@@ -193,7 +207,7 @@ def find_groups(user_id: int) -> Sequence[Group]:
 def _change_mark(user_id: int) -> int | None:
     """The user's newest change-log entry: every write to a contact adds
     one (app/services/change_log.py), and a user's entries are numbered
-    in commit order. Read before the groups, so groups cached under a
+    in commit order. Read before the contacts, so groups kept under a
     mark were found in data at least that new."""
     return (
         read_connection()
@@ -207,25 +221,37 @@ def _change_mark(user_id: int) -> int | None:
     )
 
 
-def _nothing_matched_changed(user_id: int, since: int | None, upto: int | None) -> bool:
-    """Whether the user's change-log entries after `since` up to `upto`
-    (at most UNMATCHED_CHANGES of them) all edit live contacts without
-    touching what finds duplicates (MATCHED_KEYS: favorite, notes, tags,
-    addresses…), so that groups found at `since` still hold. Anything
-    else (a contact created, trashed, restored, merged, reverted, or a
-    name, company, birthday, email or phone edited) says no."""
+def _touched_since(
+    user_id: int, since: int | None, upto: int | None
+) -> set[int] | None:
+    """The contacts whose change-log entries after `since` up to `upto` may
+    have changed the groups: all but those of edits of nothing that matches
+    (`_leaves_groups`). None when there are more than CHANGES_READ entries."""
     rows = _rows(_changes_between(), user_id, since=since or 0, upto=upto or 0)
-    return len(rows) <= UNMATCHED_CHANGES and all(
-        kind in EDITS
-        and MATCHED_KEYS.isdisjoint(change.field for change in decode_changes(changes))
-        for kind, changes in rows
+    if len(rows) > CHANGES_READ:
+        return None
+    return {row.contact_id for row in rows if not _leaves_groups(row.kind, row.changes)}
+
+
+def _leaves_groups(kind: str, changes: str) -> bool:
+    """Whether a change-log entry is an edit (UPDATED, TAG_RENAMED,
+    TAG_DELETED) of nothing that finds duplicates (MATCHED_KEYS): favorite,
+    notes, tags, addresses… A contact created, trashed, restored, merged or
+    reverted, or a name, company, birthday, email or phone edited, may
+    change the groups."""
+    return kind in EDITS and MATCHED_KEYS.isdisjoint(
+        change.field for change in decode_changes(changes)
     )
 
 
 def _changes_between() -> Select[Any]:
-    """The kind and changed fields of the user's change-log entries after
-    :since up to :upto, one more than UNMATCHED_CHANGES at most."""
-    columns: list[Any] = [ContactChange.kind, ContactChange.changes]
+    """The contact, kind and changed fields of the user's change-log
+    entries after :since up to :upto, one more than CHANGES_READ at most."""
+    columns: list[Any] = [
+        ContactChange.contact_id,
+        ContactChange.kind,
+        ContactChange.changes,
+    ]
     return (
         select(*columns)
         .where(
@@ -233,63 +259,124 @@ def _changes_between() -> Select[Any]:
             ContactChange.id > bindparam("since"),
             ContactChange.id <= bindparam("upto"),
         )
-        .limit(UNMATCHED_CHANGES + 1)
+        .limit(CHANGES_READ + 1)
     )
 
 
+def _regroup(
+    user_id: int, groups: tuple[Group, ...], touched: set[int]
+) -> tuple[Group, ...] | None:
+    """`groups` after the contacts `touched` changed: the region of the
+    touched contacts, the members of their old groups and, repeatedly, every
+    live contact sharing a key (email, phone, name) with one in the region,
+    is linked anew; the groups outside it stand, since none of their
+    contacts changed or shares a key with one that did. A few indexed
+    reads per step outward. None when the region grows past REGROUP_MAX
+    contacts (the caller finds every group anew)."""
+    group_of = {
+        contact_id: group for group in groups for contact_id in group.contact_ids
+    }
+    people: dict[int, tuple[str | None, Facts]] = {}
+    region: set[int] = set()
+    frontier = set(touched)
+    while frontier:
+        for contact_id in list(frontier):
+            if contact_id in group_of:
+                frontier.update(group_of[contact_id].contact_ids)
+        frontier -= region
+        region |= frontier
+        if len(region) > REGROUP_MAX:
+            return None
+        found = _people(user_id, frontier)
+        people.update(found)
+        frontier = _neighbours(user_id, found.values()) - region
+    new_groups = _link(people).groups()
+    kept = [group for group in groups if region.isdisjoint(group.contact_ids)]
+    return tuple(sorted(kept + new_groups, key=_lowest_id))
+
+
+def _people(user_id: int, ids: Iterable[int]) -> dict[int, tuple[str | None, Facts]]:
+    """The name key and facts of the user's live contacts among `ids`."""
+    people = {}
+    for chunk in _chunks(sorted(ids)):
+        for row in _rows(_with_ids(), user_id, keys=chunk):
+            people[row.id] = (row.name_key, _facts_of(row))
+    return people
+
+
+def _neighbours(user_id: int, people: Iterable[tuple[str | None, Facts]]) -> set[int]:
+    """The user's live contacts sharing an email, phone or name key with
+    one of `people` (a shared name, contradicted or not)."""
+    listed = list(people)
+    found: set[int] = set()
+    for lookup, keys in (
+        (
+            _owner_of(EmailAddress, EmailAddress.value_key),
+            {key for _, known in listed for key in known.emails},
+        ),
+        (
+            _owner_of(PhoneNumber, PhoneNumber.value),
+            {key for _, known in listed for key in known.phones},
+        ),
+    ):
+        for owners in _owners(user_id, lookup, keys).values():
+            found.update(owners)
+    names = {name for name, _ in listed if name is not None}
+    for named in _people_named(user_id, names).values():
+        found.update(contact_id for contact_id, _ in named)
+    return found
+
+
 def _find_groups(user_id: int) -> list[Group]:
-    """Three plain reads of the user's live contacts (their names and
-    facts, their email keys, their phone keys), joined here by key: no
-    sort or aggregate in the database, and each contact's keys read once
-    for both the links they make and the facts a name match checks."""
+    """Every group, from three plain reads of the user's live contacts
+    (names and facts, email keys, phone keys) joined here: no sort or
+    aggregate in the database."""
+    emails = _keys_by_contact(_live_keys(EmailAddress, EmailAddress.value_key), user_id)
+    phones = _keys_by_contact(_live_keys(PhoneNumber, PhoneNumber.value), user_id)
+    empty: frozenset[str] = frozenset()
+    people = {
+        row.id: (
+            row.name_key,
+            Facts(
+                row.birthday,
+                _company_key(row.company),
+                emails.get(row.id, empty),
+                phones.get(row.id, empty),
+            ),
+        )
+        for row in _rows(_live_people(), user_id)
+    }
+    return _link(people).groups()
+
+
+def _keys_by_contact(statement: Select[Any], user_id: int) -> dict[int, frozenset[str]]:
+    held: defaultdict[int, set[str]] = defaultdict(set)
+    for contact_id, key in _rows(statement, user_id):
+        held[contact_id].add(key)
+    return {contact_id: frozenset(keys) for contact_id, keys in held.items()}
+
+
+def _link(people: Mapping[int, tuple[str | None, Facts]]) -> Links:
+    """`people` (name key and facts by contact id) linked: by each email
+    and phone key two or more of them hold, and by each name key two or
+    more hold where nothing contradicts it."""
     links = Links()
-    emails = _Keys(_rows(_live_keys(EmailAddress, EmailAddress.value_key), user_id))
-    phones = _Keys(_rows(_live_keys(PhoneNumber, PhoneNumber.value), user_id))
-    for reason, keys in ((Reason.SAME_EMAIL, emails), (Reason.SAME_PHONE, phones)):
-        for owners in keys.shared():
-            links.join(owners, reason)
-    by_name: defaultdict[str, list[Any]] = defaultdict(list)
-    for row in _rows(_live_names(), user_id):
-        by_name[row.name_key].append(row)
-    for rows in by_name.values():
-        if len(rows) < 2:
-            continue
-        people = [
-            (
-                row.id,
-                Facts(
-                    row.birthday,
-                    _company_key(row.company),
-                    emails.of(row.id),
-                    phones.of(row.id),
-                ),
-            )
-            for row in rows
-        ]
-        for (a, facts_a), (b, facts_b) in combinations(people, 2):
+    for reason, kind in ((Reason.SAME_EMAIL, "emails"), (Reason.SAME_PHONE, "phones")):
+        owners: defaultdict[str, list[int]] = defaultdict(list)
+        for contact_id, (_, known) in people.items():
+            for key in getattr(known, kind):
+                owners[key].append(contact_id)
+        for ids in owners.values():
+            links.join(sorted(ids), reason)
+    by_name: defaultdict[str, list[tuple[int, Facts]]] = defaultdict(list)
+    for contact_id, (name, known) in people.items():
+        if name is not None:
+            by_name[name].append((contact_id, known))
+    for named in by_name.values():
+        for (a, facts_a), (b, facts_b) in combinations(named, 2):
             if not contradicts(facts_a, facts_b):
                 links.join((a, b), Reason.SAME_NAME)
-    return links.groups()
-
-
-class _Keys:
-    """(contact id, key) rows of one kind, by key and by contact."""
-
-    def __init__(self, rows: Iterable[Any]) -> None:
-        self.owners: defaultdict[str, set[int]] = defaultdict(set)
-        self.held: defaultdict[int, set[str]] = defaultdict(set)
-        for contact_id, key in rows:
-            self.owners[key].add(contact_id)
-            self.held[contact_id].add(key)
-
-    def shared(self) -> Iterator[list[int]]:
-        """The ids, ascending, of each key's contacts, when more than one."""
-        for owners in self.owners.values():
-            if len(owners) > 1:
-                yield sorted(owners)
-
-    def of(self, contact_id: int) -> frozenset[str]:
-        return frozenset(self.held.get(contact_id, ()))
+    return links
 
 
 class Links:
@@ -404,7 +491,7 @@ def _people_named(user_id: int, names: set[str]) -> dict[str, list[tuple[int, Fa
     return people
 
 
-def _chunks(keys: list[str]) -> Iterator[list[str]]:
+def _chunks(keys: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(keys), KEYS_PER_LOOKUP):
         yield keys[start : start + KEYS_PER_LOOKUP]
 
@@ -427,16 +514,21 @@ def _live_keys(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]
     )
 
 
-def _live_names() -> Select[Any]:
-    """The user's live contacts with a name key: id, name key, and the
-    birthday and company, which may contradict a match by name."""
+def _live_people() -> Select[Any]:
+    """The user's live contacts: id, name key, and the birthday and
+    company, which may contradict a match by name."""
     columns: list[Any] = [
         Contact.id,
         Contact.name_key,
         contacts_table.c.birthday,
         contacts_table.c.company,
     ]
-    return select(*columns).where(*_live(), Contact.name_key.is_not(None))
+    return select(*columns).where(*_live())
+
+
+def _with_ids() -> Select[Any]:
+    """The user's live contacts whose id is one of :keys, with facts."""
+    return _with_facts(Contact.id.in_(bindparam("keys", expanding=True)))
 
 
 def _named() -> Select[Any]:
