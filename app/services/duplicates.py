@@ -517,13 +517,18 @@ def _live_keys(model: type[EmailAddress | PhoneNumber], key: Any) -> Select[Any]
 def _live_people() -> Select[Any]:
     """The user's live contacts: id, name key, and the birthday and
     company, which may contradict a match by name."""
-    columns: list[Any] = [
+    return select(*_person_columns()).where(*_live())
+
+
+def _person_columns() -> list[Any]:
+    """What a match by name reads of a contact: id, name key, and the
+    birthday and company, which may contradict it."""
+    return [
         Contact.id,
         Contact.name_key,
         contacts_table.c.birthday,
         contacts_table.c.company,
     ]
-    return select(*columns).where(*_live())
 
 
 def _with_ids() -> Select[Any]:
@@ -540,10 +545,7 @@ def _with_facts(condition: ColumnElement[bool]) -> Select[Any]:
     """The user's live contacts meeting `condition`: id, name key, birthday,
     company, and their email and phone keys aggregated."""
     columns: list[Any] = [
-        Contact.id,
-        Contact.name_key,
-        contacts_table.c.birthday,
-        contacts_table.c.company,
+        *_person_columns(),
         _keys_of(EmailAddress.value_key, EmailAddress.contact_id).label("emails"),
         _keys_of(PhoneNumber.value, PhoneNumber.contact_id).label("phones"),
     ]
