@@ -287,9 +287,11 @@ def _regroup(
         region |= frontier
         if len(region) > REGROUP_MAX:
             return None
-        found = _people(user_id, frontier)
-        people.update(found)
-        frontier = _neighbours(user_id, found.values()) - region
+        people.update(_people(user_id, frontier - people.keys()))
+        stepped = [
+            people[contact_id] for contact_id in frontier if contact_id in people
+        ]
+        frontier = _neighbours(user_id, stepped, people) - region
     new_groups = _link(people).groups()
     kept = [group for group in groups if region.isdisjoint(group.contact_ids)]
     return tuple(sorted(kept + new_groups, key=_lowest_id))
@@ -304,10 +306,15 @@ def _people(user_id: int, ids: Iterable[int]) -> dict[int, tuple[str | None, Fac
     return people
 
 
-def _neighbours(user_id: int, people: Iterable[tuple[str | None, Facts]]) -> set[int]:
+def _neighbours(
+    user_id: int,
+    listed: list[tuple[str | None, Facts]],
+    people: dict[int, tuple[str | None, Facts]],
+) -> set[int]:
     """The user's live contacts sharing an email, phone or name key with
-    one of `people` (a shared name, contradicted or not)."""
-    listed = list(people)
+    one of `listed` (a shared name, contradicted or not). The look-up by
+    name reads its contacts' facts too: they go into `people`, so that the
+    next step does not read them again."""
     found: set[int] = set()
     for lookup, keys in (
         (
@@ -322,8 +329,10 @@ def _neighbours(user_id: int, people: Iterable[tuple[str | None, Facts]]) -> set
         for owners in _owners(user_id, lookup, keys).values():
             found.update(owners)
     names = {name for name, _ in listed if name is not None}
-    for named in _people_named(user_id, names).values():
-        found.update(contact_id for contact_id, _ in named)
+    for name, named in _people_named(user_id, names).items():
+        for contact_id, known in named:
+            people.setdefault(contact_id, (name, known))
+            found.add(contact_id)
     return found
 
 
