@@ -13,6 +13,7 @@ from app.extensions import db, jwt, limiter, migrate
 from app.http import register_http
 from app.http.address_limit import limit_per_address
 from app.http.body_limit import admit_imports
+from app.services.duplicate_groups import keep_groups
 from app.services.mail import init_mail
 from app.services.passwords import prepare_dummy_hash
 from app.services.rate_limits import init_rate_limits
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     init_mail(app)
     init_rate_limits(app)
     init_token_cache(app)
+    keep_groups(db.session)
 
 
 def prepare_password_checks(app: Flask) -> None:

@@ -517,3 +517,41 @@ class ContactMerge(Base):
     merged_ids: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DuplicateMember(Base):
+    """One live contact in a group of duplicates: contacts that look like
+    one person (app/services/duplicate_groups.py keeps these rows in every
+    write's transaction; app/services/duplicates.py reads them).
+
+    A contact in no group has no row. `group_id` is the lowest contact id of
+    the group, so the group's own row is the one where it equals
+    `contact_id`, and groups come in their listing order by it.
+    `reasons` are the kinds of link found in the group, strongest first,
+    comma-separated (matching.Reason's values); every row of a group holds
+    the same.
+    """
+
+    __tablename__ = "duplicate_members"
+    __table_args__ = (
+        Index("ix_duplicate_members_user_group", "user_id", "group_id", "contact_id"),
+    )
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str] = mapped_column(String(64))
+
+
+class DuplicateBacklog(Base):
+    """An account whose groups of duplicates were never found: it held
+    contacts before the groups were kept (migration 0011). The first read
+    or write of its groups finds them all and deletes the row."""
+
+    __tablename__ = "duplicate_backlog"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )

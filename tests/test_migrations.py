@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, on an
 empty SQLite file and an empty PostgreSQL database, and undo it again; 0008
-back-fills the duplicate keys of the contacts that exist before it."""
+back-fills the duplicate keys of the contacts that exist before it,
+and 0011 puts the accounts holding contacts in the backlog of groups."""
 
 from __future__ import annotations
 
@@ -189,3 +190,33 @@ def test_0008_downgrades_to_0007_keeping_the_contacts(empty_app: Flask) -> None:
                 text("SELECT count(*) FROM contact_emails")
             ).scalar_one()
         assert kept == 2
+
+
+def test_0011_puts_every_account_holding_contacts_in_the_backlog(
+    empty_app: Flask,
+) -> None:
+    with empty_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0007")
+        insert_contacts_before_0008()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, email_key, password_hash,"
+                    " created_at) VALUES (2, 'b@example.com', 'b@example.com',"
+                    " 'x', :now)"
+                ),
+                {"now": datetime.now(UTC).replace(tzinfo=None)},
+            )
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0011")
+
+        with db.engine.connect() as connection:
+            backlog = connection.execute(
+                text("SELECT user_id FROM duplicate_backlog")
+            ).all()
+            members = connection.execute(
+                text("SELECT count(*) FROM duplicate_members")
+            ).scalar_one()
+        # User 1 holds contacts, user 2 none (nothing to find).
+        assert [tuple(row) for row in backlog] == [(1,)]
+        assert members == 0

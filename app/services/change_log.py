@@ -21,6 +21,11 @@ How to write to it, from any service that changes contacts:
 - `record_purge(user_id, contact_id, version)` adds the tombstone of a
   contact deleted for good, and `forget_contacts` deletes the entries that
   held a purged contact's data (its snapshots must not outlive it).
+- `rematched(session)`: the contacts, by user, whose entries in the
+  session's transaction may have changed how they match others (all but
+  edits of fields matching does not read); the groups of duplicates are
+  regrouped from it before the transaction commits
+  (app/services/duplicate_groups.py).
 - Ordering: the log's id is global, and for each user it increases in
   commit order only because the user's writes take turns: a writer must
   hold the user's lock (`contacts.take_turns(user_id)`) before it locks
@@ -37,10 +42,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.fields import CONTACT_FIELDS, Kind
 from app.models import Contact, ContactChange, utcnow
+from app.services.matching import MATCHED_FIELDS
 
 Snapshot = dict[str, Any]
 
@@ -65,6 +72,13 @@ class ChangeKind(Enum):
 # contact merged into it goes to the trash with a DELETED entry of its own
 # (app/services/merges.py), so sync sends its tombstone as for a delete.
 GONE = frozenset({ChangeKind.DELETED, ChangeKind.PURGED})
+
+# The kinds that edit a contact in place, live before and after: the only
+# ones that leave it matching others as before, when the fields they
+# change are none of matching.MATCHED_FIELDS.
+EDITS = frozenset({ChangeKind.UPDATED, ChangeKind.TAG_RENAMED, ChangeKind.TAG_DELETED})
+# Where a session keeps `rematched`'s contacts until its transaction ends.
+REMATCHED = "change_log.rematched"
 
 # A snapshot's keys, in the API's order: the declared fields, the lists,
 # then when it went to the trash. Each is the field's GraphQL name.
@@ -142,6 +156,7 @@ def record(
     that gave it its new version), with the fields that differ from
     `before`. See the module's docstring for when to call it."""
     after = snapshot(contact)
+    changed = diff(before, after)
     entry = ContactChange(
         user_id=contact.user_id,
         contact_id=contact.id,
@@ -149,10 +164,25 @@ def record(
         kind=kind.value,
         changed_at=contact.updated_at if kind is not ChangeKind.DELETED else utcnow(),
         snapshot=orjson.dumps(after).decode(),
-        changes=_encode_changes(diff(before, after)),
+        changes=_encode_changes(changed),
     )
     db.session.add(entry)
+    if kind not in EDITS or not MATCHED_FIELDS.isdisjoint(c.field for c in changed):
+        rematched(db.session()).setdefault(contact.user_id, set()).add(contact.id)
     return entry
+
+
+def rematched(session: Session) -> dict[int, set[int]]:
+    """The contacts, by user, that entries recorded in the session's
+    transaction may have changed the matching of: created, trashed,
+    restored, merged or reverted, or edited in a field that matching reads
+    (MATCHED_FIELDS). Emptied when the transaction ends (`forget_rematched`)."""
+    found: dict[int, set[int]] = session.info.setdefault(REMATCHED, {})
+    return found
+
+
+def forget_rematched(session: Session) -> None:
+    session.info.pop(REMATCHED, None)
 
 
 def record_purge(user_id: int, contact_id: int, version: int) -> ContactChange:

@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -195,9 +204,16 @@ def take_turns(user_id: int) -> None:
     The lock is the user's row (FOR NO KEY UPDATE, which inserts referring
     to the user do not wait for); SQLite runs one write at a time anyway.
     """
-    db.session.execute(
-        select(User.id).where(User.id == user_id).with_for_update(key_share=True)
-    )
+    db.session.execute(_turn(user_id))
+
+
+def take_turns_on(connection: Connection, user_id: int) -> None:
+    """`take_turns` in a transaction of `connection`, outside the session."""
+    connection.execute(_turn(user_id))
+
+
+def _turn(user_id: int) -> Select[int]:
+    return select(User.id).where(User.id == user_id).with_for_update(key_share=True)
 
 
 def _owned_contact(

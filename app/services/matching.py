@@ -28,7 +28,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, NamedTuple
 
-from app.fields import NAME_FIELDS, NO_YEAR
+from app.fields import BY_NAME, NAME_FIELDS, NO_YEAR
 from app.services import text
 
 # The stored keys' columns: their input's limit, times what case-folding
@@ -36,6 +36,15 @@ from app.services import text
 # their first NAME_KEY_LENGTH characters are then taken for one.
 NAME_KEY_LENGTH = 600
 EMAIL_KEY_LENGTH = 254 * 3
+# The fields (by GraphQL name, as the change log names them) that the keys
+# and facts below are made of: an edit of none of them matches as before.
+MATCHED_FIELDS = frozenset(
+    {
+        *(BY_NAME[name].api_name for name in (*NAME_FIELDS, "birthday", "company")),
+        "emails",
+        "phones",
+    }
+)
 
 
 class Reason(Enum):

@@ -39,7 +39,7 @@ from app.models import (
     derived_values,
     utcnow,
 )
-from app.services import matching, passwords
+from app.services import duplicate_groups, matching, passwords
 from app.services.contact_input import (
     AddressInput,
     CleanAddress,
@@ -393,6 +393,8 @@ def _seed_user(
         _insert_contacts(user_id, batch, tag_ids, now)
         if progress is not None:
             progress(len(batch))
+    # Written without the change log, so no write regroups them.
+    duplicate_groups.find_anew(db.session.connection(), user_id)
 
 
 def _insert_contacts(

@@ -494,13 +494,17 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_items(
     assert one == ten == full
     created, updated, deleted = full
     # At most a few statements of each kind: the lists of the contacts
-    # read back (and locked) are one statement per list.
-    assert max(created.values()) <= 3
-    assert max(updated.values()) <= 3
+    # read back (and locked) are one statement per list. The groups of
+    # duplicates relinked around the written contacts read their facts and
+    # who shares an email, phone or name with them, once per step outward
+    # (app/services/duplicate_groups.py): a few more reads by email and
+    # phone key, none for a delete (the trashed have no facts to follow).
+    assert max(created.values()) <= 5
+    assert max(updated.values()) <= 6
     assert max(deleted.values()) <= 3
     # The whole request, the token's check and the payload's reads included.
-    assert sum(created.values()) <= 30
-    assert sum(updated.values()) <= 35
+    assert sum(created.values()) <= 35
+    assert sum(updated.values()) <= 40
     assert sum(deleted.values()) <= 20
 
 

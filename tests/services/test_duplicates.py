@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import date
 from typing import Any
 
@@ -13,9 +12,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.fields import NAME_FIELDS
 from app.models import Contact, EmailAddress
-from app.services import batches, contacts, seed, trash
+from app.services import batches, contacts, seed
 from app.services.contact_input import EmailInput, PhoneInput
-from app.services.duplicates import Match, _find_groups, find_groups, match_existing
+from app.services.duplicates import Match, match_existing
 from app.services.matching import Reason, email_key, name_key
 from tests.support.statements import executions
 
@@ -196,61 +195,3 @@ def test_seeded_contacts_have_their_keys(app_context: None) -> None:
             email_key(e.value) for e in contact.emails
         ]
     assert named > 20
-
-
-def test_groups_kept_and_regrouped_equal_the_groups_found_anew(user_id: int) -> None:
-    """Random creates, edits (of what matches and of what does not),
-    deletes and restores among 20 look-alike contacts: after each, the
-    worker's groups (kept, or regrouped around the changed contacts) are
-    exactly the groups found from scratch."""
-    rng = random.Random(15)
-    values: dict[str, list[Any]] = {
-        "first_name": ["Ada", "Grace", "Alan", "Barbara", "Edsger", "ada "],
-        "last_name": ["Lovelace", "Hopper", "Turing", None],
-        "company": [None, "Acme", "Navy"],
-        "birthday": [None, date(1815, 12, 10), date(1906, 12, 9)],
-        "favorite": [True, False],
-        "notes": [None, "Met at the Society."],
-    }
-    addresses = [f"{letter}@example.com" for letter in "abcdefghijkl"]
-    numbers = [f"+4412345678{digit:02}" for digit in range(12)]
-
-    def some(field: str) -> Any:
-        if field == "emails":
-            return [EmailInput(e) for e in rng.sample(addresses, rng.randint(0, 1))]
-        if field == "phones":
-            return [PhoneInput(p) for p in rng.sample(numbers, rng.randint(0, 1))]
-        return rng.choice(values[field])
-
-    fields = [*values, "emails", "phones"]
-    live = [
-        contacts.create_contact(user_id, {name: some(name) for name in fields}).id
-        for _ in range(20)
-    ]
-    trashed: list[int] = []
-    db.session.commit()
-    find_groups(user_id)
-    several = 0
-
-    for step in range(80):
-        action = rng.choice(["edit", "edit", "edit", "delete", "restore", "create"])
-        if action == "edit" and live:
-            field = rng.choice(fields)
-            contacts.update_contact(user_id, rng.choice(live), {field: some(field)})
-        elif action == "delete" and len(live) > 2:
-            contact_id = live.pop(rng.randrange(len(live)))
-            contacts.delete_contact(user_id, contact_id)
-            trashed.append(contact_id)
-        elif action == "restore" and trashed:
-            contact_id = trashed.pop(rng.randrange(len(trashed)))
-            trash.restore_contact(user_id, contact_id)
-            live.append(contact_id)
-        else:
-            fresh = {name: some(name) for name in fields}
-            live.append(contacts.create_contact(user_id, fresh).id)
-        db.session.commit()
-
-        assert find_groups(user_id) == tuple(_find_groups(user_id)), (step, action)
-        several += len(find_groups(user_id)) > 1
-    # Most steps had groups beyond the changed contacts' to keep.
-    assert several > 40
