@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import User
+from app.models import DuplicateBacklog, User
 from app.services import auth, contacts
 from app.services.mail import OUTBOX
 from tests.helpers import DEFAULT_PASSWORD, GraphQL, create_contact
@@ -461,6 +461,8 @@ def test_a_delete_racing_an_update_answers_both_with_data(
         "password_resets": 0,
         "contact_changes": RACE_TRIALS,  # the tombstones of the purged contacts
         "contact_merges": 0,
+        "duplicate_members": 0,
+        "duplicate_backlog": 0,
     }
     assert gql.data(TAGS, token=token)["tags"] == []
 
@@ -496,6 +498,8 @@ USER_TABLES = {
     "password_resets",
     "contact_changes",
     "contact_merges",
+    "duplicate_members",
+    "duplicate_backlog",
 }
 
 
@@ -558,6 +562,11 @@ def test_deleting_a_user_deletes_everything_of_theirs_and_nothing_else(
 ) -> None:
     give_everything(gql, "gone@example.com")
     kept_token = give_everything(gql, "kept@example.com")
+    with app.app_context():  # both as if their groups were still to be found
+        db.session.execute(
+            insert(DuplicateBacklog).from_select(["user_id"], select(User.id))
+        )
+        db.session.commit()
     before = row_counts(app)
     assert set(before) == USER_TABLES
     kept_view = gql.data(EVERYTHING, token=kept_token)
