@@ -20,8 +20,10 @@ app/services/duplicate_keys.py) are linked anew and their rows replaced;
 the other groups stand, since none of their contacts changed or shares a
 key with one that did. When the contacts to link anew pass REGROUP_MAX (a
 large import), every group of the user is found anew from all the user's
-contacts (`find_anew`), as for an account in the backlog (migration 0011)
-and for the demo data, which `flask seed` writes without the change log.
+contacts (`find_anew`), as for an account in the backlog (migration 0011),
+for the demo data, which `flask seed` writes without the change log, and
+at the end of `flask import-contacts`, whose transactions put the account
+in the backlog instead of regrouping (`defer`).
 Writers take the user's turn (`contacts.take_turns`) before any of this,
 so two transactions never regroup one user's contacts at once.
 `tests/services/test_duplicate_groups.py` checks, over random changes,
@@ -302,6 +304,19 @@ def _store(connection: Connection, user_id: int, groups: list[Group]) -> None:
 
 def _decode_reasons(stored: str) -> tuple[Reason, ...]:
     return tuple(Reason(value) for value in stored.split(REASON_SEPARATOR))
+
+
+def defer(session: Session, user_id: int) -> None:
+    """Leave the user's groups to be found anew later, by `find_anew` or
+    by the first read or write after this transaction: what a long import
+    does at each of its transactions, which would otherwise each relink a
+    region that the demo data's shared names make most of the account.
+    The account goes into the backlog (if not there yet) and its contacts
+    noted in this transaction are not regrouped at its commit."""
+    change_log.rematched(session).pop(user_id, None)
+    connection = session.connection()
+    if not in_backlog(connection, user_id):
+        connection.execute(insert(DuplicateBacklog).values(user_id=user_id))
 
 
 def in_backlog(connection: Connection, user_id: int) -> bool:

@@ -56,7 +56,7 @@ from app.formats.record import ParsedRecord
 from app.formats.sniffing import Format, detect, open_text, without_bom
 from app.formats.vcard import read_vcards
 from app.models import Contact
-from app.services import batches, duplicates, matching
+from app.services import batches, duplicate_groups, duplicates, matching
 from app.services.contact_input import Cleaner, api_name
 from app.services.contacts import CONTACT_RELATIONS, clean, take_turns
 from app.services.text import Path
@@ -252,7 +252,8 @@ def import_stream(
 
     The statuses are those of a dry run, but a record that duplicates both
     a contact of the account and one an earlier chunk created may name
-    either (`duplicate_of_id`, which the command does not show)."""
+    either (`duplicate_of_id`, which the command does not show). The
+    groups of duplicates are found once, after the last chunk."""
     importer = Importer(user_id, options, forget_created=True)
     totals = ImportTotals()
     for chunk in chunks(records, batches.MAX_ITEMS):
@@ -264,6 +265,8 @@ def import_stream(
         on_chunk(results)
     if totals == ImportTotals():
         raise _file_error(NO_RECORDS)
+    if not options.dry_run:
+        _find_groups_anew(user_id)
     return totals
 
 
@@ -286,7 +289,20 @@ def _import_one_chunk(
 ) -> list[RecordResult]:
     if not importer.options.dry_run:
         take_turns(importer.user_id)
-    return importer.chunk(records)
+    results = importer.chunk(records)
+    if not importer.options.dry_run:
+        duplicate_groups.defer(db.session(), importer.user_id)
+    return results
+
+
+@transactional
+def _find_groups_anew(user_id: int) -> None:
+    """The groups of duplicates after the whole file, found once: each
+    chunk's transaction left them to be found (`duplicate_groups.defer`).
+    A file that fails part-way leaves the account in the backlog, and its
+    next read or write finds them."""
+    take_turns(user_id)
+    duplicate_groups.find_anew(db.session.connection(), user_id)
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

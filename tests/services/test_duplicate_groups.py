@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.formats.sniffing import Format
 from app.models import DuplicateBacklog, DuplicateMember
 from app.services import (
     batches,
@@ -22,6 +23,7 @@ from app.services import (
     duplicate_groups,
     duplicates,
     history,
+    imports,
     merges,
     seed,
     trash,
@@ -281,4 +283,36 @@ def test_an_account_in_the_backlog_has_its_groups_found_by_the_first_write(
 
     assert grace.id not in ids
     assert stored(user_id) == [Group(tuple(ids), (Reason.SAME_NAME,))]
+    assert db.session.scalars(select(DuplicateBacklog.user_id)).all() == []
+
+
+def test_a_long_import_finds_the_groups_once_after_its_last_chunk(
+    user_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`flask import-contacts` commits a chunk at a time; each leaves the
+    account in the backlog instead of regrouping, and the groups are found
+    once at the end (a name shared across chunks included)."""
+    monkeypatch.setattr(batches, "MAX_ITEMS", 2)
+    lines = [
+        "First Name,Last Name,E-mail Address\n",
+        "Ada,Lovelace,ada@example.com\n",
+        "Grace,Hopper,grace@example.com\n",
+        "Alan,Turing,alan@example.com\n",
+        "Ada,Lovelace,\n",
+        "Edsger,Dijkstra,ewd@example.com\n",
+    ]
+    chunks: list[bool] = []
+
+    def on_chunk(_: Any) -> None:
+        chunks.append(duplicate_groups.in_backlog(db.session.connection(), user_id))
+
+    imports.import_stream(
+        user_id, imports.read(lines, Format.CSV), imports.ImportOptions(), on_chunk
+    )
+
+    assert chunks == [True, True, True]
+    [group] = stored(user_id)
+    assert len(group.contact_ids) == 2
+    assert group.reasons == (Reason.SAME_NAME,)
+    assert stored(user_id) == found_anew(user_id)
     assert db.session.scalars(select(DuplicateBacklog.user_id)).all() == []
